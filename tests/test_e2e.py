@@ -3,7 +3,6 @@ and resumed, ending with a PDF whose numbers match the metrics files."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest

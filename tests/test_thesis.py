@@ -48,3 +48,16 @@ def test_missing_latex_names_the_packages(monkeypatch, tmp_path):
     with pytest.raises(thesis.ToolMissingError, match="texlive-latex-extra"):
         thesis.compile_pdf(tmp_path / "main.tex", tmp_path / "out.pdf")
     assert not (tmp_path / "out.pdf").exists()
+
+
+def test_wide_table_options(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "wide.tex"
+    tables.write_table(pd.DataFrame({"a": [1], "b": [2]}), path, "cap", "tab:w", STAMP, size="\\small",
+                       column_gap_pt=3, fit_width=True)
+    text = path.read_text()
+    assert "\\centering\\small\\setlength{\\tabcolsep}{3pt}" in text
+    # Scaled only when wider than the text; braces stay balanced around the tabular.
+    assert "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n\\begin{tabular}" in text
+    assert "\\end{tabular}}\n" in text and text.count("{") == text.count("}")

@@ -94,6 +94,12 @@ class SelectionSettings:
         return self.contribution_tolerance if pruning.contribution else 0.0
 
 
+def settings_from_config(settings_class, section: dict):
+    """A network's experiment settings dataclass from its config block (the `selection` block nested)."""
+    fields = {name: section[name] for name in settings_class.__dataclass_fields__ if name != "selection"}
+    return settings_class(**fields, selection=SelectionSettings(**section["selection"]))
+
+
 def units_to_keep(counts: np.ndarray, examples: int, rule: str,
                   settings: SelectionSettings = SelectionSettings()) -> np.ndarray:
     """Boolean mask of the units one cycle keeps, from their activation counts.

@@ -41,8 +41,7 @@ class AutoencoderSettings:
 
     @classmethod
     def from_config(cls, section: dict) -> "AutoencoderSettings":
-        fields = {name: section[name] for name in cls.__dataclass_fields__ if name != "selection"}
-        return cls(**fields, selection=ap.SelectionSettings(**section["selection"]))
+        return ap.settings_from_config(cls, section)
 
 
 @dataclass

@@ -82,14 +82,8 @@ def mse_mean_std(values: pd.Series) -> str:
 
 def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str, stamp: dict,
                 column_format: str, size: str = "\\small") -> None:
-    """mobileopt.tables.write_table in a smaller font and, should it still be wider than the text, scaled
-    down to the text width (graphicx' resizebox; narrower tables keep their natural size)."""
-    tables.write_table(frame, path, caption, label, stamp, column_format=column_format)
-    text = Path(path).read_text().replace("\\centering", "\\centering\n" + size, 1)
-    text = text.replace("\\begin{tabular}", "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else"
-                        "\\width\\fi}{!}{%\n\\begin{tabular}", 1)
-    text = text.replace("\\end{tabular}", "\\end{tabular}}", 1)
-    artifacts.atomic_write_text(path, text)
+    """This topic's tables are wide: small type, scaled to the text width should they still overflow."""
+    tables.write_table(frame, path, caption, label, stamp, column_format=column_format, size=size, fit_width=True)
 
 
 def camel(*parts: str) -> str:

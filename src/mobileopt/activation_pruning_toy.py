@@ -36,8 +36,7 @@ class ToyExperimentSettings:
 
     @classmethod
     def from_config(cls, section: dict) -> "ToyExperimentSettings":
-        fields = {name: section[name] for name in cls.__dataclass_fields__ if name != "selection"}
-        return cls(**fields, selection=ap.SelectionSettings(**section["selection"]))
+        return ap.settings_from_config(cls, section)
 
 
 def optimizer_settings(section: dict, name: str) -> toy.OptimizerSettings:

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from mobileopt.config import config_hash
@@ -24,8 +25,11 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # after a failure: no half-written file left behind
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -90,6 +94,10 @@ def redirect_output_to(log_path: str | Path):
         os.dup2(log.fileno(), 1); os.dup2(log.fileno(), 2)
         try:
             yield
+        except BaseException:
+            # Snakemake points at the log on failure; the traceback belongs there, not only on its console.
+            traceback.print_exc()
+            raise
         finally:
             sys.stdout.flush(); sys.stderr.flush()
             os.dup2(saved[0], 1); os.dup2(saved[1], 2)

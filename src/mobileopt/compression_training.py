@@ -50,6 +50,14 @@ class FineTuneSettings:
         return int(np.ceil(training_part / self.batch_size))
 
 
+def prepare_fine_tuning(config: dict, data_path: str | Path, threads: int) -> tuple[dict, FineTuneSettings]:
+    """Every compression runner's start: seeded, thread-limited TensorFlow, the data, the fine-tuning settings."""
+    from mobileopt.runtime import configure_tensorflow
+
+    configure_tensorflow(config["seed"], threads)
+    return training.load_configured_dataset(config, data_path), FineTuneSettings.from_config(config)
+
+
 def fine_tuning_subset(arrays: dict, train_images: int | None, start: int = 0) -> dict:
     """The training images [start, start + train_images) (all from `start` if None); test set unchanged."""
     stop = None if train_images is None else start + train_images

@@ -152,13 +152,9 @@ def run_ef_operator(config: dict, baseline_path: str | Path, data_path: str | Pa
                     tflite_dir: str | Path, threads: int) -> list[dict]:
     from mobileopt import compression_tflite as tflite
     from mobileopt import compression_training as ft
-    from mobileopt import training
-    from mobileopt.runtime import configure_tensorflow
 
-    configure_tensorflow(config["seed"], threads)
+    arrays, fine_tune = ft.prepare_fine_tuning(config, data_path, threads)
     section = config["compression"]["ef_operator"]
-    arrays = training.load_configured_dataset(config, data_path)
-    fine_tune = ft.FineTuneSettings.from_config(config)
     baseline = ft.load_baseline(baseline_path)
     out_dir, tflite_dir = Path(out_dir), Path(tflite_dir)
     (name,) = variants.ef_models(section)

@@ -141,19 +141,16 @@ def run_factorization(config: dict, baseline_path: str | Path, data_path: str | 
     """Spectra, the rank sweep, and the fine-tuned variants with their TFLite artefacts."""
     import tf_keras as keras
 
-    from mobileopt import artifacts, training
+    from mobileopt import artifacts
     from mobileopt import compression_tflite as tflite
     from mobileopt import compression_training as ft
-    from mobileopt.runtime import configure_tensorflow
 
-    configure_tensorflow(config["seed"], threads)
+    arrays, fine_tune = ft.prepare_fine_tuning(config, data_path, threads)
     section = config["compression"]["factorization"]
-    arrays = training.load_configured_dataset(config, data_path)
     baseline = ft.load_baseline(baseline_path)
     artifacts.atomic_write_text(spectra_path, singular_values(baseline).to_csv(index=False))
     sweep = rank_sweep(baseline, arrays, tuple(section["layers"]), tuple(section["ranks"]))
     artifacts.atomic_write_text(sweep_path, sweep.to_csv(index=False))
-    fine_tune = ft.FineTuneSettings.from_config(config)
     out_dir, tflite_dir = Path(out_dir), Path(tflite_dir)
     records = []
     for ranks in section["fine_tuned"]:

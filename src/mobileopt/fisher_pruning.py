@@ -192,18 +192,15 @@ def run_fisher_pruning(config: dict, baseline_path: str | Path, data_path: str |
     import pandas as pd
     import tf_keras as keras
 
-    from mobileopt import artifacts, training
+    from mobileopt import artifacts
     from mobileopt import compression_tflite as tflite
     from mobileopt import compression_training as ft
-    from mobileopt.runtime import configure_tensorflow
 
-    configure_tensorflow(config["seed"], threads)
+    arrays, fine_tune = ft.prepare_fine_tuning(config, data_path, threads)
     section = config["compression"]["fisher_pruning"]
-    arrays = training.load_configured_dataset(config, data_path)
     # Scoring images come from the end of the training set: never the test set, and not the slices the
     # rounds fine-tune on (those start at the beginning).
     scoring = (arrays["train_images"][-section["scoring_images"]:], arrays["train_labels"][-section["scoring_images"]:])
-    fine_tune = ft.FineTuneSettings.from_config(config)
     baseline = ft.load_baseline(baseline_path)
     layers = tuple(section["layers"])
     initial = channel_scores(baseline, *scoring, layers)

@@ -52,11 +52,9 @@ def run_quantization(config: dict, baseline_path: str | Path, data_path: str | P
     from mobileopt import compression_tflite as tflite
     from mobileopt import compression_training as ft
     from mobileopt import training
-    from mobileopt.runtime import configure_tensorflow
 
-    configure_tensorflow(config["seed"], threads)
+    arrays, fine_tune = ft.prepare_fine_tuning(config, data_path, threads)
     section = config["compression"]["quantization"]
-    arrays = training.load_configured_dataset(config, data_path)
     calibration = representative_images(arrays, section["representative_images"])
     baseline = ft.load_baseline(baseline_path)
     out_dir, tflite_dir = Path(out_dir), Path(tflite_dir)
@@ -68,7 +66,6 @@ def run_quantization(config: dict, baseline_path: str | Path, data_path: str | P
                                              format=fmt.replace("_", " ")))
     if section["quantization_aware_training"]:
         keras.utils.set_random_seed(config["seed"])
-        fine_tune = ft.FineTuneSettings.from_config(config)
         model = quantization_aware_model(baseline)
         frame, seconds, images = ft.fine_tune(model, arrays, fine_tune)
         metrics = ft.describe_model(baseline, arrays, config["seed"], threads, seconds, frame, fine_tune, images)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mobileopt import artifacts
+from mobileopt import artifacts, tables
 from mobileopt.tables import thousands
 from mobileopt.thesis import Macro
 
@@ -100,12 +100,9 @@ def decomposition_frame(models: dict) -> pd.DataFrame:
 
 def write_compact_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str, stamp: dict,
                         column_format: str | None = None, column_gap_pt: int = 4) -> None:
-    """tables.write_table in small type with narrower column gaps, for tables with many columns."""
-    latex = frame.to_latex(index=False, escape=False, caption=caption, label=label, position="htbp",
-                           column_format=column_format)
-    latex = latex.replace("\\begin{table}[htbp]", "\\begin{table}[htbp]\n\\centering\\small"
-                          f"\\setlength{{\\tabcolsep}}{{{column_gap_pt}pt}}", 1)
-    artifacts.atomic_write_text(path, artifacts.tex_header(stamp) + latex)
+    """Tables with many columns: small type and narrower column gaps."""
+    tables.write_table(frame, path, caption, label, stamp, column_format=column_format, size="\\small",
+                       column_gap_pt=column_gap_pt)
 
 
 def _millions(value: float, digits: int = 2) -> str:

@@ -15,10 +15,23 @@ def thousands(value: int) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str, stamp: dict,
-                column_format: str | None = None) -> None:
+                column_format: str | None = None, size: str | None = None, column_gap_pt: int | None = None,
+                fit_width: bool = False) -> None:
+    """A pandas LaTeX table, stamped with its provenance, written atomically.
+
+    Wide tables: `size` is a font size command (e.g. "\\small"), `column_gap_pt` narrows the column gaps, and
+    `fit_width` scales the tabular down to the text width only when it is still wider (graphicx' resizebox).
+    """
     latex = frame.to_latex(index=False, escape=False, caption=caption, label=label, position="htbp",
                            column_format=column_format)
-    latex = latex.replace("\\begin{table}[htbp]", "\\begin{table}[htbp]\n\\centering", 1)
+    preamble = "\\centering" + (size or "")
+    if column_gap_pt is not None:
+        preamble += f"\\setlength{{\\tabcolsep}}{{{column_gap_pt}pt}}"
+    latex = latex.replace("\\begin{table}[htbp]", "\\begin{table}[htbp]\n" + preamble, 1)
+    if fit_width:
+        latex = latex.replace("\\begin{tabular}", "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else"
+                              "\\width\\fi}{!}{%\n\\begin{tabular}", 1)
+        latex = latex.replace("\\end{tabular}", "\\end{tabular}}", 1)
     artifacts.atomic_write_text(path, artifacts.tex_header(stamp) + latex)
 
 

@@ -158,13 +158,9 @@ def run_pruning(config: dict, baseline_path: str | Path, data_path: str | Path, 
 
     from mobileopt import compression_tflite as tflite
     from mobileopt import compression_training as ft
-    from mobileopt import training
-    from mobileopt.runtime import configure_tensorflow
 
-    configure_tensorflow(config["seed"], threads)
-    arrays = training.load_configured_dataset(config, data_path)
+    arrays, fine_tune = ft.prepare_fine_tuning(config, data_path, threads)
     settings = PruningSettings.from_config(config["compression"]["pruning"])
-    fine_tune = ft.FineTuneSettings.from_config(config)
     out_dir, tflite_dir = Path(out_dir), Path(tflite_dir)
     records = []
     for variant in settings.variants():
