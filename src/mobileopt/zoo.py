@@ -30,10 +30,10 @@ ZOO = {model.name: model for model in (
     ZooModel("resnet50", "ResNet50", "ResNet-50", 224, 2015, "HZRS15", "He et al."),
     ZooModel("inception_v3", "InceptionV3", "Inception-v3", 299, 2015, "SVI16", "Szegedy et al."),
     ZooModel("mobilenet", "MobileNet", "MobileNet", 224, 2017, "HZC17", "Howard et al."),
-    ZooModel("mobilenet_v2", "MobileNetV2", "MobileNetV2", 224, 2018, "", "Sandler et al."),
-    ZooModel("mobilenet_v3_small", "MobileNetV3Small", "MobileNetV3-Small", 224, 2019, "",
+    ZooModel("mobilenet_v2", "MobileNetV2", "MobileNetV2", 224, 2018, "SHZ18", "Sandler et al."),
+    ZooModel("mobilenet_v3_small", "MobileNetV3Small", "MobileNetV3-Small", 224, 2019, "HSC19",
              "Howard et al."),
-    ZooModel("efficientnet_b0", "EfficientNetB0", "EfficientNet-B0", 224, 2019, "", "Tan and Le"),
+    ZooModel("efficientnet_b0", "EfficientNetB0", "EfficientNet-B0", 224, 2019, "TL19", "Tan and Le"),
 )}
 
 
