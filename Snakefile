@@ -19,6 +19,7 @@ include: "workflow/rules/activation_pruning.smk"
 include: "workflow/rules/structures.smk"
 include: "workflow/rules/zoo.smk"
 include: "workflow/rules/compression.smk"
+include: "workflow/rules/comparison.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/thesis.smk"
 

@@ -89,3 +89,17 @@ def test_full_config_dry_run_plans_the_dag(interrupted_then_resumed):
     workdir, _, _ = interrupted_then_resumed
     dry = run_snakemake(workdir, "-n")
     assert "baseline_train" in dry.stdout
+
+
+def test_comparison_covers_every_topic_and_reaches_the_pdf(interrupted_then_resumed):
+    import pandas as pd
+    from pypdf import PdfReader
+
+    workdir, _, _ = interrupted_then_resumed
+    frame = pd.read_csv(workdir / "results/comparison/all_variants.csv")
+    assert {"baseline", "structures", "combination", "quantization", "fisher_pruning"} <= set(frame["method"])
+    assert frame["test_accuracy"].notna().all() and frame["pareto_optimal"].any()
+    macros = {m["name"]: m["value"] for m in json.loads((workdir / "results/macros/comparison.json").read_text())}
+    text = "\n".join(page.extract_text() for page in PdfReader(workdir / "thesis/thesis.pdf").pages)
+    assert "All Methods Compared" in text and "Combining Methods" in text
+    assert f"{macros['CombinationBestMeasuredSpeedup']} times" in text.replace("\n", " ")

@@ -61,3 +61,11 @@ def test_wide_table_options(tmp_path):
     # Scaled only when wider than the text; braces stay balanced around the tabular.
     assert "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n\\begin{tabular}" in text
     assert "\\end{tabular}}\n" in text and text.count("{") == text.count("}")
+
+
+def test_no_section_of_the_thesis_is_left_pending():
+    from conftest import REPO
+
+    chapters = [REPO / "thesis/main.tex", *(REPO / "thesis/chapters").rglob("*.tex")]
+    pending = [path.name for path in chapters if "\\pending{" in path.read_text().replace("\\newcommand{\\pending}", "")]
+    assert pending == []

@@ -22,6 +22,8 @@ rule baseline_train:
         data=config["data"],
         baseline=config["baseline"],
     threads: config["train_threads"]
+    # Every compression rule fine-tunes this model: start it before independent work fills the cores.
+    priority: 50
     resources:
         mem_mb=4000,
         runtime=30,

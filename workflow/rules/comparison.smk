@@ -1,0 +1,85 @@
+# Comparison of every classifier variant of every topic, and methods combined (RQ4, RQ7, RQ8).
+# combination_convert turns each configured source model (the baseline and variants other topics made)
+# into every configured number format; the generic benchmark_latency rule times each .tflite.
+from mobileopt import combination
+
+try:
+    COMBINATION_SOURCES = combination.validate_sources(config)  # label -> source
+except ValueError as error:
+    raise WorkflowError(str(error))
+COMBINATION_FORMATS = config["combination"]["formats"]
+COMBINATION_CELLS = [(label, fmt) for label in COMBINATION_SOURCES for fmt in COMBINATION_FORMATS]
+
+THESIS_ARTIFACTS.extend([
+    f"{GENERATED}/tables/comparison_pareto.tex",
+    f"{GENERATED}/tables/comparison_combination.tex",
+    "figures/comparison_tradeoff.pdf",
+])
+MACRO_FILES.append(macro_file("comparison"))
+EXTRA_TARGETS.append("results/comparison/all_variants.csv")
+
+ruleorder: combination_convert > benchmark_convert
+
+
+rule combination_convert:
+    input:
+        model=lambda wildcards: combination.model_path(COMBINATION_SOURCES[wildcards.label]),
+        npz=DATASET,
+        manifest=DATASET_MANIFEST,
+        code=code("combination", "quantization", "compression_tflite", "cost_model", "training", "runtime"),
+    output:
+        tflite=[combination.tflite_path("{label}", fmt) for fmt in COMBINATION_FORMATS],
+        records=[combination.record_path("{label}", fmt) for fmt in COMBINATION_FORMATS],
+    params:
+        source=lambda wildcards: COMBINATION_SOURCES[wildcards.label],
+        seed=config["seed"],
+        data=config["data"],
+        combination=config["combination"],
+    wildcard_constraints:
+        label="|".join(COMBINATION_SOURCES),
+    threads: 1
+    resources:
+        mem_mb=2500,
+        runtime=10,
+    log:
+        "logs/combination/convert_{label}.log",
+    benchmark:
+        "benchmarks/combination/convert_{label}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/combination_convert.py"
+
+
+rule comparison_report:
+    input:
+        structures="results/structures/summary.csv",
+        compression="results/compression/summary.csv",
+        records=[combination.record_path(label, fmt) for label, fmt in COMBINATION_CELLS],
+        latencies=[combination.latency_path(label, fmt) for label, fmt in COMBINATION_CELLS],
+        metrics="results/baseline/metrics.json",
+        latency="results/latency/baseline.json",
+        code=code("comparison", "combination", "tables", "figures", "thesis"),
+    output:
+        frame="results/comparison/all_variants.csv",
+        interactions="results/comparison/combinations.csv",
+        table=f"{GENERATED}/tables/comparison_pareto.tex",
+        combination_table=f"{GENERATED}/tables/comparison_combination.tex",
+        figure=report("figures/comparison_tradeoff.pdf", caption="../report/comparison_tradeoff.rst",
+                      category="Comparison"),
+        provenance=[prov(f"{GENERATED}/tables/comparison_pareto.tex"),
+                    prov(f"{GENERATED}/tables/comparison_combination.tex"),
+                    prov("figures/comparison_tradeoff.pdf")],
+        macros=macro_file("comparison"),
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=5,
+    log:
+        "logs/comparison/report.log",
+    benchmark:
+        "benchmarks/comparison/report.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/comparison_report.py"

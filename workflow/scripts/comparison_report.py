@@ -1,0 +1,51 @@
+"""Rule comparison_report: every classifier variant against the baseline, and the combinations (RQ4, RQ7, RQ8)."""
+import pandas as pd
+
+from mobileopt import artifacts, combination, comparison, figures, tables, thesis
+from mobileopt.artifacts import redirect_output_to
+
+with redirect_output_to(snakemake.log[0]):
+    inp, out, config = snakemake.input, snakemake.output, snakemake.config
+    max_drop = config["comparison"]["max_accuracy_drop_points"]
+    cells = combination.combination_frame(list(map(artifacts.read_json, inp.records)),
+                                          list(map(artifacts.read_json, inp.latencies)))
+    variants = comparison.variants_frame(inp.structures, inp.compression, cells)
+    baseline = dict(comparison.baseline_row(artifacts.read_json(inp.metrics), artifacts.read_json(inp.latency)),
+                    description="Table 2.2 classifier")
+    frame = comparison.with_ratios(variants, baseline)
+    artifacts.atomic_write_text(out.frame, frame.to_csv(index=False))
+    interactions = combination.interaction_frame(cells)
+    artifacts.atomic_write_text(out.interactions, interactions.to_csv(index=False))
+
+    stamp = artifacts.provenance(snakemake.rule, config, [out.frame])
+    tables.write_table(
+        comparison.pareto_table(frame), out.table, stamp=stamp, label="tab:comparison-pareto",
+        caption=f"The baseline and every Pareto-optimal classifier variant of all topics (no other variant "
+                f"is both at least as accurate and at least as fast), fastest first, out of "
+                f"{len(variants)} variants: LiteRT test accuracy (float32 models: Keras-equivalent), "
+                f"multiply-adds per image, TFLite size, median LiteRT latency and speed-up over the "
+                f"baseline. Structure variants are trained from scratch on a shorter budget than the "
+                f"baseline; compression variants are fine-tuned from it.",
+        column_format="llrrrrrc", size="\\small", fit_width=True)
+    artifacts.record_provenance(out.table, "table", "Pareto-optimal variants of all topics", stamp)
+
+    descriptions = {source: comparison.source_description(source, variants, variants)
+                    for source in cells["source"].unique()}
+    stamp = artifacts.provenance(snakemake.rule, config, [out.interactions])
+    tables.write_table(
+        comparison.combination_table(interactions, descriptions), out.combination_table, stamp=stamp,
+        label="tab:comparison-combination",
+        caption="Combining a structural method with quantisation: speed-up over the float32 baseline of "
+                "the structural variant alone and of the quantised baseline, their product (predicted, "
+                "if the effects were independent) and the measured speed-up of the combination; "
+                "accuracy change in points (predicted: sum of the two changes) and TFLite size relative "
+                "to the baseline (predicted: product of the two ratios).",
+        column_format="lrrrrrrrr", size="\\small", fit_width=True)
+    artifacts.record_provenance(out.combination_table, "table", "Combinations: predicted vs measured", stamp)
+
+    stamp = artifacts.provenance(snakemake.rule, config, [out.frame])
+    figures.tradeoff(frame, out.figure, stamp)
+    artifacts.record_provenance(out.figure, "figure", "Accuracy vs latency and size, all variants", stamp)
+
+    thesis.write_macro_file(out.macros, comparison.comparison_macros(frame, interactions, max_drop,
+                                                                     out.frame, out.interactions))
