@@ -152,6 +152,7 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
     variants = frame[frame["method"] != "baseline"]
     fastest, smallest = fastest_within(frame, max_drop_points), smallest_within(frame, max_drop_points)
     best = variants.sort_values("test_accuracy", ascending=False).iloc[0]
+    slowest = frame.sort_values("latency_median_ms").iloc[-1]
     f, i = frame_file, interactions_file
     macros = [
         Macro("ComparisonVariants", str(len(variants)), f),
@@ -173,6 +174,8 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
         Macro("ComparisonMostAccurateAccuracy", f"{100 * best['test_accuracy']:.2f}", f),
         Macro("ComparisonMaxSpeedup", f"{variants['speedup'].max():.1f}", f),
         Macro("ComparisonSlowerCount", str(int((variants["speedup"] < 1).sum())), f),
+        Macro("ComparisonSlowestDescription", str(slowest["description"]), f),
+        Macro("ComparisonSlowestLatencyMs", f"{slowest['latency_median_ms']:.3f}", f),
     ]
     if len(interactions):
         efficiency = interactions["speedup_efficiency"]
@@ -180,6 +183,9 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
             Macro("CombinationCount", str(len(interactions)), i),
             Macro("CombinationEfficiencyMin", f"{efficiency.min():.2f}", i),
             Macro("CombinationEfficiencyMax", f"{efficiency.max():.2f}", i),
+            # Whether the product of the separate speed-ups was an upper bound in every case.
+            Macro("CombinationProductVerdict", "an upper bound in every case" if (efficiency <= 1).all()
+                  else f"exceeded in {int((efficiency > 1).sum())} of {len(efficiency)} cases", i),
             Macro("CombinationBestMeasuredSpeedup", f"{interactions['measured_speedup'].max():.1f}", i),
             Macro("CombinationBestPredictedSpeedup",
                   f"{interactions.loc[interactions['measured_speedup'].idxmax(), 'predicted_speedup']:.1f}", i),

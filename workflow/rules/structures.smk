@@ -37,7 +37,7 @@ rule structures_train:
         data=config["data"],
     wildcard_constraints:
         variant="|".join(STRUCTURES_VARIANTS),
-    threads: config["structures"]["threads"]
+    threads: config["train_threads"]
     resources:
         mem_mb=3000,
         runtime=20,
