@@ -86,16 +86,16 @@ def latency_path(label: str, fmt: str) -> str:
 
 def convert_source(config: dict, source: str, data_path: str | Path, threads: int) -> list[dict]:
     """Convert one source model to every configured format; write each .tflite and its record."""
-    from mobileopt import compression_training as ft
     from mobileopt import compression_tflite as tflite
     from mobileopt import cost_model
     from mobileopt.quantization import post_training_options, representative_images
     from mobileopt.runtime import configure_tensorflow
+    from mobileopt.tflite_export import load_keras_model
     from mobileopt.training import load_configured_dataset
 
     configure_tensorflow(config["seed"], threads)
     arrays = load_configured_dataset(config, data_path)
-    model = ft.load_baseline(model_path(source))
+    model = load_keras_model(model_path(source))
     calibration = representative_images(arrays, config["combination"]["representative_images"])
     label = source_label(source)
     records = []
@@ -129,14 +129,21 @@ def interaction_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     cell = frame.set_index(["label", "format"])
     reference = cell.loc[(BASELINE, "float32")]
+
+    def speedup(row):
+        return reference["latency_median_ms"] / row["latency_median_ms"]
+
+    def points(row):
+        return 100 * (row["test_accuracy"] - reference["test_accuracy"])
+
+    def size(row):
+        return row["tflite_bytes"] / reference["tflite_bytes"]
+
     rows = []
     for (label, fmt), row in cell.iterrows():
         if label == BASELINE or fmt == "float32":
             continue
         structural, numeric = cell.loc[(label, "float32")], cell.loc[(BASELINE, fmt)]
-        speedup = lambda r: reference["latency_median_ms"] / r["latency_median_ms"]  # noqa: E731
-        points = lambda r: 100 * (r["test_accuracy"] - reference["test_accuracy"])  # noqa: E731
-        size = lambda r: r["tflite_bytes"] / reference["tflite_bytes"]  # noqa: E731
         rows.append({
             "source": row["source"], "label": label, "format": fmt,
             "structural_speedup": speedup(structural), "format_speedup": speedup(numeric),

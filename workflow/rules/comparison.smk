@@ -26,7 +26,8 @@ rule combination_convert:
         model=lambda wildcards: combination.model_path(COMBINATION_SOURCES[wildcards.label]),
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=code("combination", "quantization", "compression_tflite", "cost_model", "training", "runtime"),
+        code=code("combination", "quantization", "compression_tflite", "cost_model", "training", "runtime",
+                  "tflite_export"),
     output:
         tflite=[combination.tflite_path("{label}", fmt) for fmt in COMBINATION_FORMATS],
         records=[combination.record_path("{label}", fmt) for fmt in COMBINATION_FORMATS],

@@ -1,6 +1,4 @@
 """Rule comparison_report: every classifier variant against the baseline, and the combinations (RQ4, RQ7, RQ8)."""
-import pandas as pd
-
 from mobileopt import artifacts, combination, comparison, figures, tables, thesis
 from mobileopt.artifacts import redirect_output_to
 
