@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mobileopt import comparison, tables
+from mobileopt import comparison
 
 BASELINE = {"method": "baseline", "variant": "Table 2.2", "test_accuracy": 0.99, "parameters": 100,
             "multiply_adds": 1000, "tflite_bytes": 4000, "latency_median_ms": 1.0, "latency_p90_ms": 1.1}
@@ -32,8 +32,8 @@ def test_ratios_and_choices():
     assert comparison.fastest_within(frame, 0.5)["variant"] == "best"
     assert comparison.fastest_within(frame, 1.5)["variant"] == "fast"
     assert comparison.smallest_within(frame, 1.5)["variant"] == "fast"
-    table = tables.comparison_table(frame)
-    assert table.iloc[0]["Method"] == "baseline" and len(table) == 4
+    table = comparison.pareto_table(frame.assign(description=frame["variant"]))
+    assert list(table["Variant"]) == ["fast", "best", "Table 2.2"]  # Pareto-optimal + baseline, fastest first
 
 
 def test_summary_without_required_columns_is_rejected(tmp_path):

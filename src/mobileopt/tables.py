@@ -72,24 +72,3 @@ def baseline_results_table(metrics: dict, latency: dict) -> pd.DataFrame:
         (f"LiteRT latency, 90th percentile (ms, {latency['threads']} thread)", f"{latency['p90_ms']:.3f}"),
     ]
     return pd.DataFrame(rows, columns=["Quantity", "Value"])
-
-
-def comparison_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every variant against the baseline: accuracy change, cost, size and speed ratios."""
-    rows = []
-    for _, row in frame.sort_values(["method", "variant"], key=_baseline_first).iterrows():
-        rows.append({
-            "Method": str(row["method"]).replace("_", " "),
-            "Variant": str(row["variant"]).replace("_", "\\_"),
-            "Acc. (\\%)": f"{100 * row['test_accuracy']:.2f}",
-            "$\\Delta$ (pts)": f"{row['accuracy_change_points']:+.2f}",
-            "MACs $\\times$": f"{row['multiply_add_ratio']:.2f}",
-            "Size $\\times$": f"{row['size_ratio']:.2f}",
-            "Speed-up": f"{row['speedup']:.2f}",
-            "Pareto": "$\\bullet$" if row["pareto_optimal"] else "",
-        })
-    return pd.DataFrame(rows)
-
-
-def _baseline_first(column: pd.Series) -> pd.Series:
-    return column.map(lambda value: "" if value == "baseline" else str(value))
