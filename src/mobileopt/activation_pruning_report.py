@@ -14,7 +14,7 @@ import pandas as pd
 from mobileopt import artifacts, tables
 from mobileopt.activation_pruning import VARIANTS
 from mobileopt.tables import thousands
-from mobileopt.thesis import Macro
+from mobileopt.thesis import MISSING, Macro
 
 METHOD = "activation_pruning"
 VARIANT_LABELS = {
@@ -227,7 +227,6 @@ def summary_frame(toy_runs: pd.DataFrame, toy_cost: pd.DataFrame, toy_run: tuple
     return frame[columns]
 
 
-MISSING = "--"  # value of a macro whose run is not in this configuration (the text still compiles)
 ACTIVE_UNITS_STEP = 100  # the step at which the units still active are reported
 
 

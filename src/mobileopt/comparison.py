@@ -85,25 +85,25 @@ def variants_frame(structures_csv: str | Path, compression_csv: str | Path,
     compression = compression[(compression["method"] != "baseline")
                               & ~((compression["method"] == "quantization") & (compression["format"] == "float32"))]
     compression = compression.assign(description=compression["detail"].map(latex_escape))
+    topics = pd.concat([part[SUMMARY_COLUMNS + ["description"]] for part in (structures, compression)],
+                       ignore_index=True)
     combined = combinations[(combinations["label"] != "baseline") & (combinations["format"] != "float32")]
     combined = combined.assign(method="combination", variant=combined["label"] + "_" + combined["format"],
-                               description=[f"{source_description(row.source, structures, compression)} "
-                                            f"+ {row.format}" for row in combined.itertuples()])
-    frame = pd.concat([part[SUMMARY_COLUMNS + ["description"]] for part in (structures, compression, combined)],
-                      ignore_index=True)
+                               description=[f"{source_description(row.source, topics)} + {row.format}"
+                                            for row in combined.itertuples()])
+    frame = pd.concat([topics, combined[SUMMARY_COLUMNS + ["description"]]], ignore_index=True)
     return frame[frame["test_accuracy"].notna()].reset_index(drop=True)
 
 
-def source_description(source: str, structures: pd.DataFrame, compression: pd.DataFrame) -> str:
-    """How the source model of a combination is described in its own topic's table."""
-    topic, *rest = source.split("/")
-    if topic == "structures":
-        return structures.loc[structures["variant"] == rest[-1], "description"].iloc[0]
-    if topic == "compression":
-        method, model = rest
-        rows = compression[(compression["method"] == method) & (compression["variant"] == model)]
-        return rows["description"].iloc[0]
-    return "baseline"
+def source_description(source: str, variants: pd.DataFrame) -> str:
+    """How the source model of a combination ('structures/<variant>', 'compression/<method>/<model>' or
+    'baseline') is described in its own topic's rows (method, variant, description)."""
+    if source == "baseline":
+        return "baseline"
+    topic, *path = source.split("/")
+    method, model = ("structures", path[0]) if topic == "structures" else path  # rows' method column
+    rows = variants[(variants["method"] == method) & (variants["variant"] == model)]
+    return rows["description"].iloc[0]
 
 
 def pareto_table(frame: pd.DataFrame) -> pd.DataFrame:

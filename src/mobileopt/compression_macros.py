@@ -18,9 +18,8 @@ from mobileopt.compression_summary import (ACCURACY_TOLERANCE, METHOD_NAMES, bas
                                            representative_variants, rows_of, within_tolerance)
 from mobileopt.sparse_kernels import DOCUMENTED_BREAK_EVEN
 from mobileopt.tables import thousands
-from mobileopt.thesis import Macro, latex_escape
+from mobileopt.thesis import MISSING, Macro, latex_escape
 
-MISSING = "--"
 ROW_KEYS = ("Detail", "Accuracy", "AccuracyWithoutFineTuning", "TfliteKiB", "GzipKiB", "PackedKiB", "StoredKiB",
             "LatencyMs", "LatencyPNinetyMs", "MultiplyAddsMillions", "Parameters", "Speedup", "StoredFactor",
             "ZerosPercent", "DensityPercent", "Channels")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from mobileopt import artifacts, tables
 from mobileopt.tables import thousands
-from mobileopt.thesis import Macro
+from mobileopt.thesis import MISSING, Macro
 
 # Mini-batches averaged in the residual-vs-plain loss curve.
 CURVE_WINDOW = 25
@@ -257,7 +257,7 @@ def _decomposition_macros(summary, decomposition, s, d) -> list[Macro]:
     ]
     names = ("StructuresReversedFraction", "StructuresReversedAccuracy", "StructuresReversedTwinAccuracy",
              "StructuresReversedLatencyRatio", "StructuresReversedTwinLatencyRatio")
-    values = ["--"] * len(names)  # a config without reversed variants still defines the names
+    values = [MISSING] * len(names)  # a config without reversed variants still defines the names
     if len(reversed_rows):
         rev = reversed_rows.iloc[0]
         twin = decomposed.set_index("variant").loc[rev["variant"].removesuffix("_reversed")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mobileopt import roofline
-from mobileopt.thesis import Macro, latex_escape
+from mobileopt.thesis import MISSING, Macro, latex_escape
 
 
 def zoo_summary(records: dict, latencies: dict, machine: dict, traffic: pd.DataFrame) -> pd.DataFrame:
@@ -101,10 +101,10 @@ def _inversion_macros(summary: pd.DataFrame, source: str) -> list[Macro]:
     first = inversions.iloc[0] if len(inversions) else None
     return [
         Macro("ZooInversionCount", str(len(inversions)), source),
-        Macro("ZooInversionSlower", first["fewer_macs"] if first is not None else "--", source),
-        Macro("ZooInversionFaster", first["more_macs"] if first is not None else "--", source),
-        Macro("ZooInversionMacsRatio", f"{first['macs_ratio']:.2f}" if first is not None else "--", source),
-        Macro("ZooInversionLatencyRatio", f"{first['latency_ratio']:.2f}" if first is not None else "--",
+        Macro("ZooInversionSlower", first["fewer_macs"] if first is not None else MISSING, source),
+        Macro("ZooInversionFaster", first["more_macs"] if first is not None else MISSING, source),
+        Macro("ZooInversionMacsRatio", f"{first['macs_ratio']:.2f}" if first is not None else MISSING, source),
+        Macro("ZooInversionLatencyRatio", f"{first['latency_ratio']:.2f}" if first is not None else MISSING,
               source),
     ]
 
@@ -184,16 +184,16 @@ def zoo_macros(summary: pd.DataFrame, kinds: pd.DataFrame, probes: pd.DataFrame,
     by_kind = kinds.set_index("kind")
     for kind, word in (("spatial convolution", "Spatial"), ("pointwise convolution", "Pointwise"),
                        ("depthwise convolution", "Depthwise"), ("dense", "Dense")):
-        present = kind in by_kind.index  # "--" keeps the macro defined for a zoo without the kind
+        present = kind in by_kind.index  # MISSING keeps the macro defined for a zoo without the kind
         macros += [
             Macro(f"ZooKind{word}Intensity",
-                  f"{by_kind.loc[kind, 'intensity']:.1f}" if present else "--", k),
+                  f"{by_kind.loc[kind, 'intensity']:.1f}" if present else MISSING, k),
             Macro(f"ZooKind{word}MacsShare",
-                  f"{100 * by_kind.loc[kind, 'share_of_multiply_adds']:.1f}" if present else "--", k),
+                  f"{100 * by_kind.loc[kind, 'share_of_multiply_adds']:.1f}" if present else MISSING, k),
         ]
         rates = probes.loc[probes["kind"] == kind, "attained_flops"]
-        macros += [Macro(f"ZooProbe{word}GflopsMin", f"{rates.min() / 1e9:.0f}" if len(rates) else "--", p),
-                   Macro(f"ZooProbe{word}GflopsMax", f"{rates.max() / 1e9:.0f}" if len(rates) else "--", p)]
+        macros += [Macro(f"ZooProbe{word}GflopsMin", f"{rates.min() / 1e9:.0f}" if len(rates) else MISSING, p),
+                   Macro(f"ZooProbe{word}GflopsMax", f"{rates.max() / 1e9:.0f}" if len(rates) else MISSING, p)]
     dense = probes[probes["kind"] == "dense"]
     if len(dense):
         largest = dense.loc[dense["bytes"].idxmax()]

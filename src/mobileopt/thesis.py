@@ -20,6 +20,9 @@ class ToolMissingError(RuntimeError):
     """An external program the step needs is not installed."""
 
 
+MISSING = "--"  # value of a macro whose run is not in this configuration (the prose still compiles)
+
+
 @dataclass(frozen=True)
 class Macro:
     """One number or phrase the prose uses, with the result file it came from."""

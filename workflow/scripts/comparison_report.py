@@ -27,7 +27,7 @@ with redirect_output_to(snakemake.log[0]):
         column_format="llrrrrrc", size="\\small", fit_width=True)
     artifacts.record_provenance(out.table, "table", "Pareto-optimal variants of all topics", stamp)
 
-    descriptions = {source: comparison.source_description(source, variants, variants)
+    descriptions = {source: comparison.source_description(source, variants)
                     for source in cells["source"].unique()}
     stamp = artifacts.provenance(snakemake.rule, config, [out.interactions])
     tables.write_table(
