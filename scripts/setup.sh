@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the pipeline needs on a fresh Debian/Ubuntu machine with Python 3.11:
 #   - TeX Live from Debian's packages (needs root or sudo; skipped with a warning otherwise),
-#   - a virtual environment .venv with the pinned Python packages and this project (editable).
+#   - a virtual environment .venv with the locked Python packages (requirements.lock, hash-checked)
+#     and this project (editable).
 # Idempotent: a second run only checks. Sourced by scripts/pipeline.sh and scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+PIP_VERSION=26.3  # the pip that installs the lock (requirements.lock pins everything else)
 TEX_PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended"
 
 install_texlive() {
@@ -32,13 +34,16 @@ install_python_env() {
     exit 1
   fi
   if [ ! -x .venv/bin/python ]; then "$python" -m venv .venv; fi
-  # Reinstall only when the pins changed: the stamp holds the hash of requirements.txt.
-  local want; want=$(sha256sum requirements.txt pyproject.toml | sha256sum | cut -c1-16)
+  # Reinstall only when the pins changed: the stamp holds the hash of the lock, its input and pyproject.toml.
+  local want; want=$(sha256sum requirements.lock requirements.txt pyproject.toml | sha256sum | cut -c1-16)
   if [ "$(cat .venv/.requirements-stamp 2>/dev/null)" != "$want" ]; then
-    echo "setup: installing the pinned Python packages into .venv (a few minutes, once)..."
-    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
-    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+    echo "setup: installing the locked Python packages into .venv (a few minutes, once)..."
+    # pip itself is pinned but not hash-checked: --require-hashes applies to the lock install only.
+    .venv/bin/python -m pip install -q --disable-pip-version-check "pip==$PIP_VERSION"
+    # The full transitive set from requirements.lock; pip refuses any file whose sha256 is not listed.
+    .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+    # This project, built with the locked setuptools (no build isolation, so nothing unhashed is fetched).
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
     echo "$want" > .venv/.requirements-stamp
   fi
 }
