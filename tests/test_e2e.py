@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL, run_snakemake
+from tests.conftest import SMALL, run_snakemake
 
 pytestmark = pytest.mark.e2e
 
@@ -69,26 +69,6 @@ def test_html_report_contains_the_figures(interrupted_then_resumed):
     run_snakemake(workdir, *SMALL, "--report", "report.html")
     html = (workdir / "report.html").read_text(errors="replace")
     assert "baseline_training_curve.pdf" in html and "mnist_samples.pdf" in html
-
-
-def test_editing_a_module_reruns_its_rule_and_nothing_upstream(interrupted_then_resumed):
-    workdir, _, _ = interrupted_then_resumed
-    module = workdir / "src/mobileopt/tflite_export.py"
-    original = module.read_text()
-    module.write_text(original + "\n# an edit\n")
-    try:
-        dry = run_snakemake(workdir, *SMALL, "-n")
-    finally:
-        module.write_text(original)
-    out = dry.stdout + dry.stderr
-    assert "rule benchmark_convert:" in out
-    assert "rule baseline_train:" not in out and "rule data_download:" not in out
-
-
-def test_full_config_dry_run_plans_the_dag(interrupted_then_resumed):
-    workdir, _, _ = interrupted_then_resumed
-    dry = run_snakemake(workdir, "-n")
-    assert "baseline_train" in dry.stdout
 
 
 def test_comparison_covers_every_topic_and_reaches_the_pdf(interrupted_then_resumed):

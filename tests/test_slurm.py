@@ -6,14 +6,16 @@ why. Every rule must declare threads and resources, since each becomes a Slurm j
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SMALL, clean_copy, run_snakemake
+from tests.conftest import REPO, SMALL, clean_copy, job_env, run_snakemake
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 SLURM_PROFILES = ["--workflow-profile", "workflow/profiles/slurm", "--profile", "tests/slurm/profile"]
@@ -37,12 +39,43 @@ def test_every_rule_declares_threads_and_resources(rule):
     assert re.search(r"^        runtime=\d+", block, re.M), f"rule {rule} has no resources runtime"
 
 
-def test_slurm_profile_plans_the_full_dag():
-    result = subprocess.run(["snakemake", "-n", "--workflow-profile", "workflow/profiles/slurm",
-                             "--profile", "tests/slurm/profile"], cwd=REPO, capture_output=True,
-                            text=True, timeout=300)
+# The smallest node the workflow must fit (override for your site): every job's request must be
+# grantable by one such node, or that job never starts.
+NODE_CPUS = int(os.environ.get("SLURM_TEST_NODE_CPUS", "8"))
+NODE_MEM_MB = int(os.environ.get("SLURM_TEST_NODE_MEM_MB", "16000"))
+NODE_MAX_RUNTIME_MIN = int(os.environ.get("SLURM_TEST_MAX_RUNTIME_MIN", "240"))
+TIMING_RULES = {"benchmark_latency", "zoo_latency", "zoo_machine", "zoo_probes", "compression_sparse_kernels"}
+
+
+def slurm_requests(*args: str) -> list[dict]:
+    """Rule, threads and resources of every job the Slurm profile would submit (full DAG, dry run)."""
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", *SLURM_PROFILES, *args], cwd=REPO,
+                            capture_output=True, text=True, timeout=300, env=job_env())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "baseline_train" in result.stdout
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:\n)", result.stdout):
+        match = re.match(r"(local)?rule (\w+):\n", block)
+        if not match:
+            continue
+        threads = re.search(r"^    threads: (\d+)$", block, re.M)
+        resources = dict(re.findall(r"(\w+)=([^,\n]+)", re.search(r"^    resources: (.*)$", block, re.M).group(1)))
+        jobs.append({"rule": match.group(2), "local": bool(match.group(1)),
+                     "threads": int(threads.group(1)) if threads else 1, **resources})
+    return jobs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", [[], SMALL], ids=["full", "small"])
+def test_every_slurm_request_fits_a_node(config):
+    jobs = slurm_requests(*config)
+    assert {job["rule"] for job in jobs} >= {"baseline_train", "benchmark_latency", "thesis_pdf"}
+    problems = [job for job in jobs if not job["local"] and job["rule"] != "all" and (
+        job["threads"] > NODE_CPUS or int(job["mem_mb"]) > NODE_MEM_MB
+        or int(job["runtime"]) > NODE_MAX_RUNTIME_MIN)]
+    assert not problems, f"requests no {NODE_CPUS}-CPU / {NODE_MEM_MB} MB node can grant: {problems}"
+    timing = [job for job in jobs if job["rule"] in TIMING_RULES]
+    assert timing and all(job["threads"] == 2 and "--exclusive" in job.get("slurm_extra", "")
+                          for job in timing), timing
 
 
 @pytest.fixture(scope="session")

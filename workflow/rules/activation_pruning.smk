@@ -2,7 +2,7 @@
 # Toy: one job per (initialisation, optimizer), all variants and seeds inside (variants of a training
 # family share the first training). Autoencoder: one job per (seed, training family). The first seed's
 # pruned models are converted and timed by the generic rules of benchmark.smk.
-from mobileopt.activation_pruning import VARIANTS as AP_VARIANT_SPECS
+from mobileopt.activation_pruning.criteria import VARIANTS as AP_VARIANT_SPECS
 
 AP = config["activation_pruning"]
 AP_VARIANTS = AP["variants"]
@@ -17,9 +17,10 @@ AP_AE_MODELS = AP_AE_FAMILY_MODELS["plain"] + AP_AE_FAMILY_MODELS["l1"]
 AP_TOY_LATENCY = f"toy/{AP['toy']['latency_initialisation']}/{AP['toy']['latency_optimizer']}"
 AP_TOY_FILES = ["runs", "cycles", "history", "gradients", "activations"]
 AP_AE_FILES = ["runs", "cycles", "activations"]
-AP_CODE_TOY = code("activation_pruning_toy", "activation_pruning", "toy_network", "training", "runtime")
-AP_CODE_AE = code("activation_pruning_autoencoder", "activation_pruning", "activation_pruning_keras",
-                  "autoencoder", "cost_model", "training", "data", "runtime")
+# What one toy job reads: its section without the keys that choose which jobs exist or which one the
+# report times (those change no job's results).
+AP_TOY_JOB_KEYS = [f"activation_pruning.toy.{key}" for key in AP["toy"]
+                   if key not in ("initialisations", "latency_initialisation", "latency_optimizer")]
 
 THESIS_ARTIFACTS.extend([
     f"{GENERATED}/tables/activation_pruning_toy_convergence.tex",
@@ -44,17 +45,16 @@ wildcard_constraints:
 
 rule activation_pruning_toy:
     input:
-        code=AP_CODE_TOY,
+        code=code("activation_pruning_toy.py"),
     output:
         tables=expand("results/activation_pruning/toy/{{ap_init}}/{{ap_optimizer}}/{name}.csv",
                       name=AP_TOY_FILES),
         models=expand("results/activation_pruning/toy/{{ap_init}}/{{ap_optimizer}}/{name}/model.keras",
                       name=AP_TOY_MODELS),
     params:
-        section=AP["toy"],
-        seeds=AP_SEEDS,
-        variants=AP_VARIANTS,
+        config=settings("activation_pruning.seeds", "activation_pruning.variants", *AP_TOY_JOB_KEYS),
         models=AP_TOY_MODELS,
+        train_threads=AP["threads"],
     threads: AP["threads"]
     resources:
         mem_mb=2500,
@@ -73,7 +73,7 @@ rule activation_pruning_autoencoder_plain:
     input:
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=AP_CODE_AE,
+        code=code("activation_pruning_autoencoder.py"),
     output:
         tables=expand("results/activation_pruning/autoencoder/seed_{{ap_seed}}/plain_{name}.csv",
                       name=AP_AE_FILES),
@@ -82,9 +82,8 @@ rule activation_pruning_autoencoder_plain:
                       name=AP_AE_FAMILY_MODELS["plain"]),
     params:
         family="plain",
-        section=AP["autoencoder"],
-        variants=AP_VARIANTS,
-        data=config["data"],
+        config=settings("activation_pruning.autoencoder", "activation_pruning.variants", *DATA_LIMITS),
+        train_threads=AP["threads"],
     threads: AP["threads"]
     resources:
         mem_mb=4000,
@@ -103,7 +102,7 @@ rule activation_pruning_autoencoder_l1:
     input:
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=AP_CODE_AE,
+        code=code("activation_pruning_autoencoder.py"),
     output:
         tables=expand("results/activation_pruning/autoencoder/seed_{{ap_seed}}/l1_{name}.csv",
                       name=AP_AE_FILES),
@@ -112,9 +111,8 @@ rule activation_pruning_autoencoder_l1:
                       name=AP_AE_FAMILY_MODELS["l1"]),
     params:
         family="l1",
-        section=AP["autoencoder"],
-        variants=AP_VARIANTS,
-        data=config["data"],
+        config=settings("activation_pruning.autoencoder", "activation_pruning.variants", *DATA_LIMITS),
+        train_threads=AP["threads"],
     threads: AP["threads"]
     resources:
         mem_mb=4000,
@@ -145,8 +143,7 @@ rule activation_pruning_report:
                                   seed=AP_SEEDS[0], name=AP_AE_MODELS),
         autoencoder_latency=expand("results/latency/activation_pruning/autoencoder/seed_{seed}/{name}.json",
                                    seed=AP_SEEDS[0], name=AP_AE_MODELS),
-        code=code("activation_pruning_report", "activation_pruning_figures", "activation_pruning",
-                  "autoencoder", "tables", "figures", "thesis", "cost_model", "tflite_export"),
+        code=code("activation_pruning_report.py"),
     output:
         summary="results/activation_pruning/summary.csv",
         toy_convergence=f"{GENERATED}/tables/activation_pruning_toy_convergence.tex",
@@ -176,7 +173,7 @@ rule activation_pruning_report:
         ],
         macros=macro_file("activation_pruning"),
     params:
-        section=AP,
+        config=settings("activation_pruning"),
         toy_latency_run=AP_TOY_LATENCY,
     threads: 1
     resources:

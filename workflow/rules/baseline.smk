@@ -12,15 +12,14 @@ rule baseline_train:
     input:
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=code("training", "models", "data", "cost_model", "runtime"),
+        code=code("baseline_train.py"),
     output:
         model="results/baseline/model.keras",
         history="results/baseline/history.csv",
         metrics="results/baseline/metrics.json",
     params:
-        seed=config["seed"],
-        data=config["data"],
-        baseline=config["baseline"],
+        config=settings("seed", "baseline", *DATA_LIMITS),
+        train_threads=config["train_threads"],
     threads: config["train_threads"]
     # Every compression rule fine-tunes this model: start it before independent work fills the cores.
     priority: 50
@@ -43,7 +42,7 @@ rule baseline_report:
         history="results/baseline/history.csv",
         metrics="results/baseline/metrics.json",
         latency="results/latency/baseline.json",
-        code=code("tables", "figures", "cost_model", "thesis"),
+        code=code("baseline_report.py"),
     output:
         architecture=f"{GENERATED}/tables/baseline_architecture.tex",
         results=f"{GENERATED}/tables/baseline_results.tex",
@@ -55,6 +54,8 @@ rule baseline_report:
             prov("figures/baseline_training_curve.pdf"),
         ],
         macros=macro_file("baseline"),
+    params:
+        config=settings("baseline"),
     threads: 1
     resources:
         mem_mb=3000,

@@ -4,9 +4,12 @@
 rule benchmark_convert:
     input:
         model="results/{model}/model.keras",
-        code=code("tflite_export"),
+        code=code("mobileopt.measurement.tflite_export"),
     output:
         "results/tflite/{model}.tflite",
+    # Topics that write their own .tflite (converter options, no model.keras) are not converted here.
+    wildcard_constraints:
+        model=r"(?!(compression|zoo|combination)/)[a-z0-9_]+(/[a-z0-9_]+)*",
     threads: 1
     resources:
         mem_mb=3000,
@@ -18,23 +21,22 @@ rule benchmark_convert:
     conda:
         ENV
     shell:
-        "python -m mobileopt.tflite_export --model {input.model} --out {output} > {log} 2>&1"
+        "python -m mobileopt.measurement.tflite_export --model {input.model} --out {output} > {log} 2>&1"
 
 
 rule benchmark_latency:
     # Runs the stand-alone script exactly as a phone would (numpy + ai-edge-litert only).
     input:
         model="results/tflite/{model}.tflite",
-        code=code("litert_benchmark"),
+        script="src/mobileopt/measurement/litert_benchmark.py",
+        code=code("mobileopt.measurement.litert_benchmark"),
     output:
         "results/latency/{model}.json",
     params:
         threads=config["benchmark"]["threads"],
         warmup=config["benchmark"]["warmup_runs"],
         runs=config["benchmark"]["timed_runs"],
-    # Asks for more cores than any local machine has: Snakemake scales it down to --cores, so timing
-    # runs alone and a concurrent training cannot distort the latency. (Cluster profiles override it.)
-    threads: 64
+    threads: TIMING_THREADS
     resources:
         mem_mb=2000,
         runtime=30,
@@ -45,5 +47,5 @@ rule benchmark_latency:
     conda:
         ENV
     shell:
-        "python {input.code[0]} {input.model} --threads {params.threads} --warmup {params.warmup}"
+        "python {input.script} {input.model} --threads {params.threads} --warmup {params.warmup}"
         " --runs {params.runs} --out {output} > {log} 2>&1"

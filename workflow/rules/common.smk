@@ -6,8 +6,9 @@ from pathlib import Path
 # (scripts/setup.sh and environment.yml install it with `pip install -e .`).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from mobileopt.artifacts import provenance_path
-from mobileopt.config import ConfigError, validate_config
+from mobileopt.core.artifacts import provenance_path
+from mobileopt.core.code_deps import code_files
+from mobileopt.core.config import ConfigError, Untracked, canonical, result_config, select, validate_config
 from snakemake.exceptions import WorkflowError
 
 try:
@@ -21,20 +22,35 @@ wildcard_constraints:
 
 
 ENV = "../../environment.yml"  # one pinned environment for every rule (STYLE.md)
-SRC = Path(workflow.basedir) / "src" / "mobileopt"
+SRC = Path(workflow.basedir) / "src"
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 DATASET = "data/dataset.npz"
 DATASET_MANIFEST = "data/dataset.json"
 GENERATED = "thesis/generated"
+# What a job that reads the data set needs of the data config (the download's own keys are its own).
+DATA_LIMITS = ("data.train_limit", "data.test_limit")
+# Timing jobs ask for more cores than any machine has: Snakemake scales them down to --cores, so they
+# run alone and no training distorts a latency. The Slurm profile sets them to 2 on an exclusive node.
+TIMING_THREADS = 64
 
 
-def code(*modules):
-    """Source files of the modules a job runs. Listed as inputs, so editing a module reruns the
-    jobs that run it and what depends on them, never anything upstream."""
-    return [str(SRC / f"{module}.py") for module in modules]
+def code(*entries):
+    """The source files a job runs, as inputs: each entry (a workflow script by its file name, a
+    notebook path, or a module name such as mobileopt.measurement.tflite_export) and every package
+    module it imports, transitively (mobileopt.core.code_deps). Editing a module reruns exactly the jobs
+    whose code imports it; the paths are relative, so a moved project reruns nothing."""
+    paths = [e if e.startswith("mobileopt") or "/" in e else str(SCRIPTS / e) for e in entries]
+    return code_files(paths, SRC)
+
+
+def settings(*keys):
+    """The config values a job reads, as one param (mobileopt.core.config.select): a change to any of
+    them, and only to them, reruns the job; key order in the config file does not matter."""
+    return select(config, keys)
 
 
 def prov(artifact):
-    """The provenance record written beside a thesis artifact (mobileopt.artifacts)."""
+    """The provenance record written beside a thesis artifact (mobileopt.core.artifacts)."""
     return str(provenance_path(artifact))
 
 

@@ -1,7 +1,7 @@
 # Comparison of every classifier variant of every topic, and methods combined (RQ4, RQ7, RQ8).
 # combination_convert turns each configured source model (the baseline and variants other topics made)
 # into every configured number format; the generic benchmark_latency rule times each .tflite.
-from mobileopt import combination
+from mobileopt.comparison import combination
 
 try:
     COMBINATION_SOURCES = combination.validate_sources(config)  # label -> source
@@ -18,24 +18,18 @@ THESIS_ARTIFACTS.extend([
 MACRO_FILES.append(macro_file("comparison"))
 EXTRA_TARGETS.append("results/comparison/all_variants.csv")
 
-ruleorder: combination_convert > benchmark_convert
-
-
 rule combination_convert:
     input:
         model=lambda wildcards: combination.model_path(COMBINATION_SOURCES[wildcards.label]),
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=code("combination", "quantization", "compression_tflite", "cost_model", "training", "runtime",
-                  "tflite_export"),
+        code=code("combination_convert.py"),
     output:
         tflite=[combination.tflite_path("{label}", fmt) for fmt in COMBINATION_FORMATS],
         records=[combination.record_path("{label}", fmt) for fmt in COMBINATION_FORMATS],
     params:
         source=lambda wildcards: COMBINATION_SOURCES[wildcards.label],
-        seed=config["seed"],
-        data=config["data"],
-        combination=config["combination"],
+        config=settings("seed", "combination.representative_images", "combination.formats", *DATA_LIMITS),
     wildcard_constraints:
         label="|".join(COMBINATION_SOURCES),
     threads: 1
@@ -60,7 +54,7 @@ rule comparison_report:
         latencies=[combination.latency_path(label, fmt) for label, fmt in COMBINATION_CELLS],
         metrics="results/baseline/metrics.json",
         latency="results/latency/baseline.json",
-        code=code("comparison", "combination", "tables", "figures", "thesis"),
+        code=code("comparison_report.py"),
     output:
         frame="results/comparison/all_variants.csv",
         interactions="results/comparison/combinations.csv",
@@ -72,6 +66,8 @@ rule comparison_report:
                     prov(f"{GENERATED}/tables/comparison_combination.tex"),
                     prov("figures/comparison_tradeoff.pdf")],
         macros=macro_file("comparison"),
+    params:
+        config=settings("comparison"),
     threads: 1
     resources:
         mem_mb=1500,

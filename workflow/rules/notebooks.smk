@@ -9,6 +9,7 @@ rule notebook_explore_baseline:
         metrics="results/baseline/metrics.json",
         history="results/baseline/history.csv",
         latency="results/latency/baseline.json",
+        code=code("notebooks/explore_baseline.py.ipynb"),
     output:
         summary="results/notebooks/baseline_summary.csv",
     threads: 1

@@ -3,7 +3,7 @@
 # and timed by the generic rules of benchmark.smk, and reported against the baseline.
 from dataclasses import asdict
 
-from mobileopt.structures_variants import variant_names, variant_spec
+from mobileopt.structures.variants import variant_names, variant_spec
 
 STRUCTURES_VARIANTS = variant_names(config["structures"])
 
@@ -22,8 +22,7 @@ rule structures_train:
     input:
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=code("structures_experiment", "structures_variants", "architectures", "training",
-                  "models", "cost_model", "data", "runtime"),
+        code=code("structures_train.py"),
     output:
         model="results/structures/{variant}/model.keras",
         history="results/structures/{variant}/history.csv",
@@ -31,10 +30,9 @@ rule structures_train:
         batches="results/structures/{variant}/batches.csv",
     params:
         # What this variant depends on, so a config change reruns exactly the variants it touches.
-        spec=lambda wildcards: asdict(variant_spec(config["structures"], wildcards.variant)),
-        training=config["structures"]["training"],
-        seed=config["seed"],
-        data=config["data"],
+        spec=lambda wildcards: canonical(asdict(variant_spec(config["structures"], wildcards.variant))),
+        config=settings("seed", "structures.training", *DATA_LIMITS),
+        train_threads=config["train_threads"],
     wildcard_constraints:
         variant="|".join(STRUCTURES_VARIANTS),
     threads: config["train_threads"]
@@ -53,9 +51,11 @@ rule structures_train:
 
 rule structures_resnet:
     input:
-        code=code("resnet", "architectures", "cost_model"),
+        code=code("structures_resnet.py"),
     output:
         costs="results/structures/resnet.csv",
+    params:
+        config=settings("seed"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -80,9 +80,7 @@ rule structures_report:
         baseline_metrics="results/baseline/metrics.json",
         baseline_latency="results/latency/baseline.json",
         resnet="results/structures/resnet.csv",
-        code=code("structures_report", "structures_figures", "structures_variants",
-                  "structures_experiment", "resnet", "architectures", "tables", "figures", "thesis",
-                  "cost_model", "tflite_export"),
+        code=code("structures_report.py"),
     output:
         summary="results/structures/summary.csv",
         decomposition="results/structures/decomposition.csv",
@@ -101,6 +99,8 @@ rule structures_report:
             prov("figures/structures_residual.pdf"),
         ],
         macros=macro_file("structures"),
+    params:
+        config=settings("structures"),
     threads: 1
     resources:
         mem_mb=2000,

@@ -4,10 +4,13 @@
 rule thesis_macros:
     input:
         macros=MACRO_FILES,
-        code=code("thesis"),
+        code=code("thesis_macros.py"),
     output:
         macros=f"{GENERATED}/macros.tex",
         provenance=prov(f"{GENERATED}/macros.tex"),
+    params:
+        # The title page names the run's configuration by its hash: every key that can change a result.
+        config=result_config(config),
     threads: 1
     resources:
         mem_mb=1000,
@@ -23,9 +26,11 @@ rule thesis_macros:
 rule thesis_provenance:
     input:
         records=[prov(artifact) for artifact in thesis_artifacts()],
-        code=code("thesis"),
+        code=code("thesis_provenance.py"),
     output:
         f"{GENERATED}/provenance_table.tex",
+    params:
+        config=result_config(config),
     threads: 1
     resources:
         mem_mb=1000,
@@ -42,7 +47,7 @@ rule thesis_pdf:
     input:
         generated=thesis_artifacts() + [f"{GENERATED}/provenance_table.tex"],
         sources=thesis_sources(),
-        code=code("thesis"),
+        code=code("thesis_pdf.py"),
     output:
         "thesis/thesis.pdf",
     threads: 1

@@ -14,19 +14,15 @@ MACRO_FILES.append(macro_file("zoo"))
 EXTRA_TARGETS.append("results/zoo/summary.csv")
 
 
-# The zoo makes its .tflite itself (from keras.applications, no trained model.keras).
-ruleorder: zoo_convert > benchmark_convert
-
-
 rule zoo_convert:
     input:
-        code=code("zoo", "roofline", "cost_model", "tflite_export", "runtime"),
+        code=code("zoo_convert.py"),
     output:
         tflite="results/tflite/zoo/{zoo_model}.tflite",
         record="results/zoo/{zoo_model}/record.json",
         layers="results/zoo/{zoo_model}/layers.csv",
     params:
-        input_size=config["zoo"]["input_size"],
+        config=settings("seed", "zoo.input_size"),
     wildcard_constraints:
         zoo_model="|".join(ZOO_MODELS),
     threads: 2
@@ -47,7 +43,8 @@ rule zoo_latency:
     # The same stand-alone script as benchmark_latency, with the zoo's thread counts and fewer runs.
     input:
         model="results/tflite/zoo/{zoo_model}.tflite",
-        code=code("litert_benchmark"),
+        script="src/mobileopt/measurement/litert_benchmark.py",
+        code=code("mobileopt.measurement.litert_benchmark"),
     output:
         "results/zoo/latency/{zoo_model}_threads{threads}.json",
     params:
@@ -56,8 +53,7 @@ rule zoo_latency:
     wildcard_constraints:
         zoo_model="|".join(ZOO_MODELS),
         threads=r"\d+",
-    # Scaled down to --cores: timing runs alone (see benchmark_latency).
-    threads: 64
+    threads: TIMING_THREADS
     resources:
         mem_mb=3000,
         runtime=10,
@@ -68,19 +64,19 @@ rule zoo_latency:
     conda:
         ENV
     shell:
-        "python {input.code[0]} {input.model} --threads {wildcards.threads} --warmup {params.warmup}"
+        "python {input.script} {input.model} --threads {wildcards.threads} --warmup {params.warmup}"
         " --runs {params.runs} --out {output} > {log} 2>&1"
 
 
 rule zoo_machine:
     # The roofs: peak FLOP/s and copy bandwidths on 1 thread (the roofline is drawn for 1 thread).
     input:
-        code=code("roofline", "litert_benchmark", "tflite_export", "runtime"),
+        code=code("mobileopt.measurement.roofline"),
     output:
         "results/zoo/machine.json",
     params:
         machine=config["zoo"]["machine"],
-    threads: 64
+    threads: TIMING_THREADS
     resources:
         mem_mb=3000,
         runtime=5,
@@ -91,7 +87,7 @@ rule zoo_machine:
     conda:
         ENV
     shell:
-        "python -m mobileopt.roofline --threads 1 --matrix-size {params.machine[matrix_size]}"
+        "python -m mobileopt.measurement.roofline --threads 1 --matrix-size {params.machine[matrix_size]}"
         " --memory-megabytes {params.machine[memory_megabytes]}"
         " --cache-megabytes {params.machine[cache_megabytes]}"
         " --stream-megabytes {params.machine[stream_megabytes]}"
@@ -100,12 +96,12 @@ rule zoo_machine:
 
 rule zoo_probes:
     input:
-        code=code("roofline", "litert_benchmark", "tflite_export", "cost_model", "runtime"),
+        code=code("zoo_probes.py"),
     output:
         probes="results/zoo/layer_probes.csv",
     params:
-        probes=config["zoo"]["probes"],
-    threads: 64
+        config=settings("seed", "zoo.probes"),
+    threads: TIMING_THREADS
     resources:
         mem_mb=3000,
         runtime=5,
@@ -127,8 +123,7 @@ rule zoo_report:
                    for model in ZOO_MODELS for threads in ZOO_THREADS],
         machine="results/zoo/machine.json",
         probes="results/zoo/layer_probes.csv",
-        code=code("structures_zoo_report", "structures_report", "structures_figures", "roofline", "zoo",
-                  "figures", "thesis"),
+        code=code("zoo_report.py"),
     output:
         summary="results/zoo/summary.csv",
         kinds="results/zoo/layer_kinds.csv",
@@ -143,6 +138,7 @@ rule zoo_report:
         ],
         macros=macro_file("zoo"),
     params:
+        config=settings("zoo.models", "zoo.threads"),
         models=ZOO_MODELS,
         # (model, threads) of each latency file, in the same order as input.latencies.
         latency_keys=[(model, threads) for model in ZOO_MODELS for threads in ZOO_THREADS],

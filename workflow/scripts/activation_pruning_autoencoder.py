@@ -5,19 +5,20 @@ from pathlib import Path
 
 import numpy as np
 
-from mobileopt import artifacts
-from mobileopt.activation_pruning_autoencoder import (RECONSTRUCTED_IMAGES, AutoencoderSettings,
+from mobileopt.core import artifacts
+from mobileopt.activation_pruning.autoencoder_experiment import (RECONSTRUCTED_IMAGES, AutoencoderSettings,
                                                       run_autoencoder_experiment)
-from mobileopt.artifacts import redirect_output_to
-from mobileopt.runtime import configure_tensorflow
-from mobileopt.training import load_configured_dataset, save_model
+from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.core.runtime import configure_tensorflow, training_threads
+from mobileopt.core.training import load_configured_dataset, save_model
 
 with redirect_output_to(snakemake.log[0]):
     params, seed = snakemake.params, int(snakemake.wildcards.ap_seed)
-    configure_tensorflow(seed, snakemake.threads)
-    arrays = load_configured_dataset(snakemake.config, snakemake.input.npz)
-    results = run_autoencoder_experiment(AutoencoderSettings.from_config(params.section), arrays, seed,
-                                         params.family, params.variants)
+    section = params.config["activation_pruning"]
+    configure_tensorflow(seed, training_threads(snakemake.threads, params.train_threads))
+    arrays = load_configured_dataset(params.config, snakemake.input.npz)
+    results = run_autoencoder_experiment(AutoencoderSettings.from_config(section["autoencoder"]), arrays, seed,
+                                         params.family, section["variants"])
     for path in snakemake.output.tables:
         frame = getattr(results, Path(path).stem.split("_", 1)[1])
         artifacts.atomic_write_text(path, frame.to_csv(index=False))

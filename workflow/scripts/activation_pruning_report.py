@@ -3,11 +3,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mobileopt import activation_pruning_figures as figs
-from mobileopt import activation_pruning_report as rep
-from mobileopt import artifacts, cost_model, thesis
-from mobileopt.artifacts import redirect_output_to
-from mobileopt.tflite_export import load_keras_model
+from mobileopt.activation_pruning import figures as figs
+from mobileopt.activation_pruning import report as rep
+from mobileopt.core import artifacts
+from mobileopt.measurement import cost_model
+from mobileopt.reporting import thesis
+from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.measurement.tflite_export import load_keras_model
 
 
 def costs(model_files, latency_files):
@@ -19,7 +21,7 @@ def costs(model_files, latency_files):
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    section = params.section
+    section = params.config["activation_pruning"]
     toy_runs, toy_cycles = rep.read_toy(inp.toy, "runs"), rep.read_toy(inp.toy, "cycles")
     gradients, toy_activations = rep.read_toy(inp.toy, "gradients"), rep.read_toy(inp.toy, "activations")
     ae_runs, ae_cycles = rep.read_autoencoder(inp.autoencoder, "runs"), rep.read_autoencoder(inp.autoencoder, "cycles")
@@ -30,7 +32,7 @@ with redirect_output_to(snakemake.log[0]):
     rep.write_csv(rep.summary_frame(toy_runs, toy_cost, (init, optimizer), ae_runs, ae_cost), out.summary)
 
     toy_sources = [p for p in inp.toy if Path(p).stem == "runs"]
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, toy_sources)
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, toy_sources)
     converged = rep.scientific(section["toy"]["converged_mse"], 0)
     rep.write_table(rep.toy_convergence_table(toy_runs), out.toy_convergence,
                     caption="Toy network $y=i_1+i_2$, first training without penalty (mean $\\pm$ standard "
@@ -52,7 +54,7 @@ with redirect_output_to(snakemake.log[0]):
                             "(after the refit for the L1 variants), mean $\\pm$ standard deviation over seeds.",
                     label="tab:ap-toy-mse", stamp=stamp, column_format="lrrrrr", size="\\footnotesize")
     artifacts.record_provenance(out.toy_mse, "table", "Toy network: test MSE per variant", stamp)
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, toy_sources + list(inp.toy_latency))
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, toy_sources + list(inp.toy_latency))
     rep.write_table(rep.toy_cost_table(toy_cost, toy_runs, init, optimizer), out.toy_cost,
                     caption=f"Toy network ({rep.run_label(init, optimizer)}, first seed): the pruned models as "
                             "Keras, TFLite and LiteRT see them; latency is the median.",
@@ -60,7 +62,7 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.record_provenance(out.toy_cost, "table", "Toy network: cost of the pruned models", stamp)
 
     ae_sources = [p for p in inp.autoencoder if p.endswith("_runs.csv")]
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, ae_sources + list(inp.autoencoder_latency))
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, ae_sources + list(inp.autoencoder_latency))
     rep.write_table(rep.autoencoder_table(ae_runs, ae_cost), out.autoencoder,
                     caption="MNIST autoencoder: output channels of the three prunable blocks after pruning, "
                             "reconstruction MSE on the test set and multiply-adds per image (mean $\\pm$ standard "
@@ -71,7 +73,7 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.record_provenance(out.autoencoder, "table", "Autoencoder: pruning variants", stamp)
 
     cycle_sources = [p for p in list(inp.toy) + list(inp.autoencoder) if Path(p).stem.endswith("cycles")]
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, cycle_sources)
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, cycle_sources)
     configured = set(map(tuple, toy_runs[["initialisation", "optimizer"]].drop_duplicates().values))
     panels = [(figs.run_title(*run), toy_cycles[(toy_cycles["initialisation"] == run[0])
                                                 & (toy_cycles["optimizer"] == run[1])])
@@ -79,17 +81,17 @@ with redirect_output_to(snakemake.log[0]):
     figs.cycles_figure(panels + [("autoencoder", ae_cycles)], out.cycles, stamp)
     artifacts.record_provenance(out.cycles, "figure", "Units left per pruning cycle", stamp)
 
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config,
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config,
                                  [p for p in list(inp.toy) + list(inp.autoencoder) if "activations" in p])
     momentum = toy_activations[toy_activations["optimizer"] == "momentum"]
     figs.histograms_figure(momentum if len(momentum) else toy_activations, ae_activations, out.histograms, stamp)
     artifacts.record_provenance(out.histograms, "figure", "Activation probabilities after training", stamp)
 
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, [p for p in inp.toy if "gradients" in p])
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, [p for p in inp.toy if "gradients" in p])
     figs.gradients_figure(gradients, out.gradients, stamp)
     artifacts.record_provenance(out.gradients, "figure", "Gradient signs during the first training", stamp)
 
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, list(inp.reconstructions))
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, list(inp.reconstructions))
     images = {}
     for path in inp.reconstructions:
         with np.load(path) as stored:

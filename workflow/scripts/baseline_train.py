@@ -1,11 +1,13 @@
-"""Rule baseline_train: train the Table 2.2 classifier deterministically (mobileopt.training)."""
+"""Rule baseline_train: train the Table 2.2 classifier deterministically (mobileopt.core.training)."""
 from pathlib import Path
 
-from mobileopt.artifacts import redirect_output_to
-from mobileopt.training import run_baseline
+from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.core.runtime import training_threads
+from mobileopt.core.training import run_baseline
 
 with redirect_output_to(snakemake.log[0]):
     out = snakemake.output
-    metrics = run_baseline(snakemake.config, Path(snakemake.input.npz), Path(out.model),
-                           Path(out.history), Path(out.metrics), snakemake.threads)
+    params = snakemake.params
+    metrics = run_baseline(params.config, Path(snakemake.input.npz), Path(out.model), Path(out.history),
+                           Path(out.metrics), training_threads(snakemake.threads, params.train_threads))
     print(metrics)

@@ -1,9 +1,14 @@
 """Rule comparison_report: every classifier variant against the baseline, and the combinations (RQ4, RQ7, RQ8)."""
-from mobileopt import artifacts, combination, comparison, figures, tables, thesis
-from mobileopt.artifacts import redirect_output_to
+from mobileopt.core import artifacts
+from mobileopt.comparison import combination
+from mobileopt.comparison import pareto as comparison
+from mobileopt.reporting import figures
+from mobileopt.reporting import tables
+from mobileopt.reporting import thesis
+from mobileopt.core.artifacts import redirect_output_to
 
 with redirect_output_to(snakemake.log[0]):
-    inp, out, config = snakemake.input, snakemake.output, snakemake.config
+    inp, out, config = snakemake.input, snakemake.output, snakemake.params.config
     max_drop = config["comparison"]["max_accuracy_drop_points"]
     cells = combination.combination_frame(list(map(artifacts.read_json, inp.records)),
                                           list(map(artifacts.read_json, inp.latencies)))

@@ -1,12 +1,16 @@
 """Rule data_report: the dataset table and a grid of test images for the thesis."""
-from mobileopt import artifacts, data, figures, tables, thesis
-from mobileopt.artifacts import redirect_output_to
+from mobileopt.core import artifacts
+from mobileopt.core import data
+from mobileopt.reporting import figures
+from mobileopt.reporting import tables
+from mobileopt.reporting import thesis
+from mobileopt.core.artifacts import redirect_output_to
 
 with redirect_output_to(snakemake.log[0]):
-    arrays = data.load_dataset(snakemake.input.npz, snakemake.params.train_limit,
-                               snakemake.params.test_limit)
+    limits = snakemake.params.config["data"]
+    arrays = data.load_dataset(snakemake.input.npz, limits["train_limit"], limits["test_limit"])
     manifest = artifacts.read_json(snakemake.input.manifest)
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config,
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config,
                                  [snakemake.input.npz, snakemake.input.manifest])
     out = snakemake.output
     tables.write_table(tables.dataset_table(arrays, manifest["source"]), out.table,

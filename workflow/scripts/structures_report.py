@@ -1,15 +1,18 @@
 """Rule structures_report: summary CSV, thesis tables, figures and macros of the structures topic."""
 import pandas as pd
 
-from mobileopt import artifacts, structures_figures, structures_report, thesis
-from mobileopt.artifacts import redirect_output_to
-from mobileopt.resnet import PUBLISHED
-from mobileopt.structures_experiment import baseline_multiply_adds
-from mobileopt.structures_variants import variant_specs
-from mobileopt.tflite_export import load_keras_model
+from mobileopt.core import artifacts
+from mobileopt.structures import figures as structures_figures
+from mobileopt.structures import report as structures_report
+from mobileopt.reporting import thesis
+from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.structures.resnet import PUBLISHED
+from mobileopt.structures.experiment import baseline_multiply_adds
+from mobileopt.structures.variants import variant_specs
+from mobileopt.measurement.tflite_export import load_keras_model
 
 with redirect_output_to(snakemake.log[0]):
-    inp, out, config = snakemake.input, snakemake.output, snakemake.config
+    inp, out, config = snakemake.input, snakemake.output, snakemake.params.config
     section = config["structures"]
     specs = variant_specs(section)
     names = [spec.name for spec in specs]

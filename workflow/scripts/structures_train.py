@@ -1,10 +1,13 @@
 """Rule structures_train: build one variant from its config entry and train it from scratch."""
-from mobileopt.artifacts import redirect_output_to
-from mobileopt.structures_experiment import train_variant
+from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.core.runtime import training_threads
+from mobileopt.structures.experiment import train_variant
+from mobileopt.structures.variants import VariantSpec
 
 with redirect_output_to(snakemake.log[0]):
     out = snakemake.output
-    metrics = train_variant(snakemake.config, snakemake.wildcards.variant, snakemake.input.npz,
+    params = snakemake.params
+    metrics = train_variant(params.config, VariantSpec(**params.spec), snakemake.input.npz,
                             {"model": out.model, "history": out.history, "metrics": out.metrics,
-                             "batches": out.batches}, snakemake.threads)
+                             "batches": out.batches}, training_threads(snakemake.threads, params.train_threads))
     print(metrics)

@@ -1,9 +1,14 @@
 """Rule zoo_report: zoo summary CSV, the zoo and layer-probe tables, the roofline figure, macros."""
 import pandas as pd
 
-from mobileopt import artifacts, roofline, structures_figures, structures_zoo_report, thesis, zoo
-from mobileopt.structures_report import write_compact_table
-from mobileopt.artifacts import redirect_output_to
+from mobileopt.core import artifacts
+from mobileopt.measurement import roofline
+from mobileopt.structures import figures as structures_figures
+from mobileopt.zoo import report as zoo_report
+from mobileopt.reporting import thesis
+from mobileopt.zoo import applications as zoo
+from mobileopt.structures.report import write_compact_table
+from mobileopt.core.artifacts import redirect_output_to
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
@@ -12,14 +17,14 @@ with redirect_output_to(snakemake.log[0]):
     machine, probes = artifacts.read_json(inp.machine), pd.read_csv(inp.probes)
     traffic = pd.concat([pd.read_csv(path) for path in inp.layers], ignore_index=True)
 
-    summary = structures_zoo_report.zoo_summary(records, latencies, machine, traffic)
+    summary = zoo_report.zoo_summary(records, latencies, machine, traffic)
     artifacts.atomic_write_text(out.summary, summary.to_csv(index=False))
     kinds = roofline.intensity_by_kind(traffic)
     artifacts.atomic_write_text(out.kinds, kinds.to_csv(index=False))
 
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, [*inp.records, *inp.latencies, inp.machine])
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, [*inp.records, *inp.latencies, inp.machine])
     write_compact_table(
-        structures_zoo_report.zoo_table(summary), out.zoo_table,
+        zoo_report.zoo_table(summary), out.zoo_table,
         caption="The model zoo with random weights, fastest first: input side, parameters, "
                 "multiply-adds, float32 TFLite size (MB), median LiteRT latency in ms on 1 thread and "
                 "on more threads, arithmetic intensity (FLOP per byte of weights and activations "
@@ -28,9 +33,9 @@ with redirect_output_to(snakemake.log[0]):
         label="tab:zoo", stamp=stamp, column_format="lrrrrrrrrr", column_gap_pt=3)
     artifacts.record_provenance(out.zoo_table, "table", "Model zoo", stamp)
 
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, [inp.probes, inp.machine])
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, [inp.probes, inp.machine])
     write_compact_table(
-        structures_zoo_report.probes_table(probes, machine), out.probes_table,
+        zoo_report.probes_table(probes, machine), out.probes_table,
         caption="Single layers as they occur in the zoo, timed alone with LiteRT on 1 thread: "
                 "arithmetic intensity, attained rate, and that rate as a share (\\%) of "
                 "the roofline at the layer's intensity with the memory bandwidth (mem.) and with the "
@@ -38,10 +43,10 @@ with redirect_output_to(snakemake.log[0]):
         label="tab:zoo-probes", stamp=stamp, column_format="llrrrrr", column_gap_pt=3)
     artifacts.record_provenance(out.probes_table, "table", "Layer probes", stamp)
 
-    stamp = artifacts.provenance(snakemake.rule, snakemake.config, [out.summary, inp.probes, inp.machine])
+    stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, [out.summary, inp.probes, inp.machine])
     structures_figures.roofline_figure(summary, probes, machine, out.roofline, stamp)
     artifacts.record_provenance(out.roofline, "figure", "Roofline", stamp)
 
-    thesis.write_macro_file(out.macros, structures_zoo_report.zoo_macros(
+    thesis.write_macro_file(out.macros, zoo_report.zoo_macros(
         summary, kinds, probes, machine,
         {"summary": out.summary, "machine": inp.machine, "probes": inp.probes, "kinds": out.kinds}))

@@ -1,0 +1,195 @@
+"""All classifier variants side by side: the trade-off between accuracy, cost, size and latency.
+
+Reads each topic's tidy summary (results/<topic>/summary.csv: one row per variant with at least the
+columns of SUMMARY_COLUMNS) and the baseline's metrics and latency; adds ratios to the baseline and marks
+the Pareto-optimal variants (no other variant is at least as accurate and at least as fast, and strictly
+better in one). This answers "what is the trade-off" (RQ4) and, with the combinations of
+mobileopt.comparison.combination, "how do methods combine" (RQ7) and "which is fast enough" (RQ8).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SUMMARY_COLUMNS = ["method", "variant", "test_accuracy", "parameters", "multiply_adds", "tflite_bytes",
+                   "latency_median_ms", "latency_p90_ms"]
+
+
+def baseline_row(metrics: dict, latency: dict) -> dict:
+    return {"method": "baseline", "variant": "Table 2.2", "test_accuracy": metrics["test_accuracy"],
+            "parameters": metrics["parameters"], "multiply_adds": metrics["multiply_adds"],
+            "tflite_bytes": latency["size_bytes"], "latency_median_ms": latency["median_ms"],
+            "latency_p90_ms": latency["p90_ms"]}
+
+
+def load_summaries(paths: list[str | Path]) -> pd.DataFrame:
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path)
+        missing = sorted(set(SUMMARY_COLUMNS) - set(frame.columns))
+        if missing:
+            raise ValueError(f"{path}: summary lacks columns {missing}")
+        frames.append(frame[SUMMARY_COLUMNS].assign(source=str(path)))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SUMMARY_COLUMNS)
+
+
+def with_ratios(variants: pd.DataFrame, baseline: dict) -> pd.DataFrame:
+    """Variants plus the baseline, with differences and ratios relative to the baseline."""
+    frame = pd.concat([pd.DataFrame([baseline]), variants], ignore_index=True)
+    frame["accuracy_change_points"] = 100 * (frame["test_accuracy"] - baseline["test_accuracy"])
+    frame["multiply_add_ratio"] = frame["multiply_adds"] / baseline["multiply_adds"]
+    frame["size_ratio"] = frame["tflite_bytes"] / baseline["tflite_bytes"]
+    frame["speedup"] = baseline["latency_median_ms"] / frame["latency_median_ms"]
+    frame["pareto_optimal"] = pareto_optimal(frame["test_accuracy"].to_numpy(),
+                                             frame["latency_median_ms"].to_numpy())
+    return frame
+
+
+def pareto_optimal(accuracy: np.ndarray, latency: np.ndarray) -> np.ndarray:
+    """True where no other point is at least as accurate and as fast, and better in one of the two."""
+    optimal = np.ones(len(accuracy), dtype=bool)
+    for i in range(len(accuracy)):
+        dominated_by = ((accuracy >= accuracy[i]) & (latency <= latency[i])
+                        & ((accuracy > accuracy[i]) | (latency < latency[i])))
+        optimal[i] = not dominated_by.any()
+    return optimal
+
+
+def fastest_within(frame: pd.DataFrame, max_accuracy_drop_points: float) -> pd.Series:
+    """The fastest variant that loses at most `max_accuracy_drop_points` of accuracy."""
+    eligible = frame[frame["accuracy_change_points"] >= -max_accuracy_drop_points]
+    return eligible.sort_values("latency_median_ms").iloc[0]
+
+
+def smallest_within(frame: pd.DataFrame, max_accuracy_drop_points: float) -> pd.Series:
+    eligible = frame[frame["accuracy_change_points"] >= -max_accuracy_drop_points]
+    return eligible.sort_values("tflite_bytes").iloc[0]
+
+
+# --- the report: every topic's classifier variants in one frame ---------------------------------------
+
+def variants_frame(structures_csv: str | Path, compression_csv: str | Path,
+                   combinations: pd.DataFrame) -> pd.DataFrame:
+    """Every classifier variant once, with a LaTeX-ready description (the baseline is added by with_ratios).
+
+    Left out: rows without a test accuracy (single layers timed alone), the compression topic's own
+    baseline rows (the baseline re-converted), and combination cells that repeat a variant (the baseline
+    in any format is a quantisation row; a source in float32 is its own topic's row).
+    """
+    from mobileopt.reporting.thesis import latex_escape
+
+    structures = pd.read_csv(structures_csv).assign(description=lambda f: f["label"])
+    compression = pd.read_csv(compression_csv)
+    compression = compression[(compression["method"] != "baseline")
+                              & ~((compression["method"] == "quantization") & (compression["format"] == "float32"))]
+    compression = compression.assign(description=compression["detail"].map(latex_escape))
+    topics = pd.concat([part[SUMMARY_COLUMNS + ["description"]] for part in (structures, compression)],
+                       ignore_index=True)
+    combined = combinations[(combinations["label"] != "baseline") & (combinations["format"] != "float32")]
+    combined = combined.assign(method="combination", variant=combined["label"] + "_" + combined["format"],
+                               description=[f"{source_description(row.source, topics)} + {row.format}"
+                                            for row in combined.itertuples()])
+    frame = pd.concat([topics, combined[SUMMARY_COLUMNS + ["description"]]], ignore_index=True)
+    return frame[frame["test_accuracy"].notna()].reset_index(drop=True)
+
+
+def source_description(source: str, variants: pd.DataFrame) -> str:
+    """How the source model of a combination ('structures/<variant>', 'compression/<method>/<model>' or
+    'baseline') is described in its own topic's rows (method, variant, description)."""
+    if source == "baseline":
+        return "baseline"
+    topic, *path = source.split("/")
+    method, model = ("structures", path[0]) if topic == "structures" else path  # rows' method column
+    rows = variants[(variants["method"] == method) & (variants["variant"] == model)]
+    return rows["description"].iloc[0]
+
+
+def pareto_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The baseline and the Pareto-optimal variants (accuracy vs latency), fastest first."""
+    from mobileopt.reporting.numbers import thousands
+
+    chosen = frame[frame["pareto_optimal"] | (frame["method"] == "baseline")]
+    rows = []
+    for _, row in chosen.sort_values("latency_median_ms").iterrows():
+        rows.append({
+            "Method": str(row["method"]).replace("_", " "),
+            "Variant": row["description"] if isinstance(row.get("description"), str) else str(row["variant"]),
+            "Acc.\\ (\\%)": f"{100 * row['test_accuracy']:.2f}",
+            "MACs": thousands(int(row["multiply_adds"])),
+            "KiB": f"{row['tflite_bytes'] / 1024:.0f}",
+            "Lat.\\ (ms)": f"{row['latency_median_ms']:.3f}",
+            "Speed-up": f"{row['speedup']:.2f}",
+            "Pareto": "$\\bullet$" if row["pareto_optimal"] else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def combination_table(interactions: pd.DataFrame, descriptions: dict[str, str]) -> pd.DataFrame:
+    """Predicted (independent effects) against measured speed-up, accuracy change and size."""
+    rows = []
+    for _, row in interactions.iterrows():
+        rows.append({
+            "Variant": f"{descriptions[row['source']]} + {row['format']}",
+            "Variant alone": f"{row['structural_speedup']:.2f}",
+            f"{row['format']} alone": f"{row['format_speedup']:.2f}",
+            "Predicted": f"{row['predicted_speedup']:.2f}",
+            "Measured": f"{row['measured_speedup']:.2f}",
+            "$\\Delta$ pred.": f"{row['predicted_points']:+.2f}",
+            "$\\Delta$ meas.": f"{row['measured_points']:+.2f}",
+            "Size pred.": f"{row['predicted_size_ratio']:.3f}",
+            "Size meas.": f"{row['measured_size_ratio']:.3f}",
+        })
+    return pd.DataFrame(rows)
+
+
+def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_points: float,
+                      frame_file: str, interactions_file: str) -> list:
+    """The numbers the Discussion and Conclusion quote."""
+    from mobileopt.reporting.thesis import Macro
+
+    variants = frame[frame["method"] != "baseline"]
+    fastest, smallest = fastest_within(frame, max_drop_points), smallest_within(frame, max_drop_points)
+    best = variants.sort_values("test_accuracy", ascending=False).iloc[0]
+    slowest = frame.sort_values("latency_median_ms").iloc[-1]
+    f, i = frame_file, interactions_file
+    macros = [
+        Macro("ComparisonVariants", str(len(variants)), f),
+        Macro("ComparisonMethods", str(variants["method"].nunique()), f),
+        Macro("ComparisonParetoCount", str(int(variants["pareto_optimal"].sum())), f),
+        Macro("ComparisonMaxDropPoints", f"{max_drop_points:g}", f),
+        Macro("ComparisonFastestDescription", str(fastest["description"]), f),
+        Macro("ComparisonFastestMethod", str(fastest["method"]).replace("_", " "), f),
+        Macro("ComparisonFastestSpeedup", f"{fastest['speedup']:.1f}", f),
+        Macro("ComparisonFastestAccuracy", f"{100 * fastest['test_accuracy']:.2f}", f),
+        Macro("ComparisonFastestLatencyMs", f"{fastest['latency_median_ms']:.3f}", f),
+        Macro("ComparisonFastestMacRatio", f"{fastest['multiply_add_ratio']:.3f}", f),
+        Macro("ComparisonSmallestDescription", str(smallest["description"]), f),
+        Macro("ComparisonSmallestMethod", str(smallest["method"]).replace("_", " "), f),
+        Macro("ComparisonSmallestSizeRatio", f"{smallest['size_ratio']:.3f}", f),
+        Macro("ComparisonSmallestKiB", f"{smallest['tflite_bytes'] / 1024:.0f}", f),
+        Macro("ComparisonSmallestAccuracy", f"{100 * smallest['test_accuracy']:.2f}", f),
+        Macro("ComparisonMostAccurateDescription", str(best["description"]), f),
+        Macro("ComparisonMostAccurateAccuracy", f"{100 * best['test_accuracy']:.2f}", f),
+        Macro("ComparisonMaxSpeedup", f"{variants['speedup'].max():.1f}", f),
+        Macro("ComparisonSlowerCount", str(int((variants["speedup"] < 1).sum())), f),
+        Macro("ComparisonSlowestDescription", str(slowest["description"]), f),
+        Macro("ComparisonSlowestLatencyMs", f"{slowest['latency_median_ms']:.3f}", f),
+    ]
+    if len(interactions):
+        efficiency = interactions["speedup_efficiency"]
+        macros += [
+            Macro("CombinationCount", str(len(interactions)), i),
+            Macro("CombinationEfficiencyMin", f"{efficiency.min():.2f}", i),
+            Macro("CombinationEfficiencyMax", f"{efficiency.max():.2f}", i),
+            # Whether the product of the separate speed-ups was an upper bound in every case.
+            Macro("CombinationProductVerdict", "an upper bound in every case" if (efficiency <= 1).all()
+                  else f"exceeded in {int((efficiency > 1).sum())} of {len(efficiency)} cases", i),
+            Macro("CombinationBestMeasuredSpeedup", f"{interactions['measured_speedup'].max():.1f}", i),
+            Macro("CombinationBestPredictedSpeedup",
+                  f"{interactions.loc[interactions['measured_speedup'].idxmax(), 'predicted_speedup']:.1f}", i),
+            Macro("CombinationMaxPointsGap",
+                  f"{(interactions['measured_points'] - interactions['predicted_points']).abs().max():.2f}", i),
+        ]
+    return macros

@@ -1,0 +1,1 @@
+"""Model builders: the Table 2.2 classifier, the structure variants' architectures, the autoencoder."""

@@ -1,0 +1,1 @@
+"""Tables, figures and the thesis' generated parts. Never imports TensorFlow."""

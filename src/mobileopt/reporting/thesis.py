@@ -1,0 +1,146 @@
+"""The thesis' generated parts (macros, provenance appendix) and its compilation with latexmk."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mobileopt.core import artifacts
+from mobileopt.reporting.numbers import thousands
+
+TEXLIVE_PACKAGES = ["latexmk", "texlive-latex-base", "texlive-latex-recommended",
+                    "texlive-latex-extra", "texlive-fonts-recommended"]
+
+
+class ToolMissingError(RuntimeError):
+    """An external program the step needs is not installed."""
+
+
+
+
+@dataclass(frozen=True)
+class Macro:
+    """One number or phrase the prose uses, with the result file it came from."""
+    name: str
+    value: str
+    source: str
+
+
+def latex_escape(text: str) -> str:
+    replacements = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+    return "".join(replacements.get(char, char) for char in str(text))
+
+
+def macros_tex(macros: list[Macro], stamp: dict) -> str:
+    names = [macro.name for macro in macros]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise ValueError(f"macro names defined twice: {sorted(duplicates)}")
+    lines = [artifacts.tex_header(stamp)]
+    lines += [f"\\newcommand{{\\{m.name}}}{{{m.value}}}  % from {m.source}" for m in macros]
+    return "\n".join(lines) + "\n"
+
+
+def write_macro_file(path: str | Path, macros: list[Macro]) -> None:
+    """A topic's macros as JSON (results/macros/<topic>.json); rule thesis_macros merges them."""
+    artifacts.write_json(path, [asdict(macro) for macro in macros])
+
+
+def read_macro_file(path: str | Path) -> list[Macro]:
+    return [Macro(**entry) for entry in artifacts.read_json(path)]
+
+
+def pipeline_macros(config: dict, stamp: dict) -> list[Macro]:
+    return [
+        Macro("ConfigName", latex_escape(config["name"]), "config"),
+        Macro("ConfigHash", stamp["config_hash"], "config"),
+        Macro("CodeVersion", latex_escape(stamp["code_version"]), "git"),
+    ]
+
+
+def data_macros(arrays: dict, manifest: dict, source_file: str) -> list[Macro]:
+    return [
+        Macro("MnistTrainCount", thousands(len(arrays["train_labels"])), source_file),
+        Macro("MnistTestCount", thousands(len(arrays["test_labels"])), source_file),
+        Macro("MnistSource", latex_escape(manifest["source"]), source_file),
+        Macro("MnistImageSide", str(arrays["train_images"].shape[1]), source_file),
+    ]
+
+
+def baseline_macros(metrics: dict, latency: dict, metrics_file: str, latency_file: str) -> list[Macro]:
+    settings, machine = metrics["settings"], latency["machine"]
+    m, lat = metrics_file, latency_file
+    return [
+        Macro("BaselineEpochs", str(metrics["epochs_run"]), m),
+        Macro("BaselineBatchSize", str(settings["batch_size"]), m),
+        Macro("BaselineOptimizer", latex_escape(settings["optimizer"].capitalize()), m),
+        Macro("BaselineLearningRate", f"{settings['learning_rate']:g}", m),
+        Macro("BaselineLrSchedule", {"cosine": "cosine-decay", "constant": "constant"}[settings["lr_schedule"]], m),
+        Macro("BaselineSeed", str(metrics["seed"]), m),
+        Macro("BaselineTestAccuracy", f"{100 * metrics['test_accuracy']:.2f}", m),
+        Macro("BaselineTestLoss", f"{metrics['test_loss']:.4f}", m),
+        Macro("BaselineParameters", thousands(metrics["parameters"]), m),
+        Macro("BaselineMultiplyAddsMillions", f"{metrics['multiply_adds'] / 1e6:.1f}", m),
+        Macro("BaselineTrainSeconds", f"{metrics['train_seconds']:.0f}", m),
+        Macro("BaselineTfliteSizeKiB", f"{latency['size_bytes'] / 1024:.1f}", lat),
+        Macro("BaselineLatencyMedianMs", f"{latency['median_ms']:.3f}", lat),
+        Macro("BaselineLatencyPNinetyMs", f"{latency['p90_ms']:.3f}", lat),
+        Macro("BenchmarkThreads", str(latency["threads"]), lat),
+        Macro("BenchmarkRuns", str(latency["timed_runs"]), lat),
+        Macro("BenchmarkWarmup", str(latency["warmup_runs"]), lat),
+        Macro("BenchmarkMachine", latex_escape(f"{machine['cpu']} ({machine['cores']} cores, "
+                                               f"{machine['system']} {machine['arch']})"), lat),
+        Macro("BenchmarkRuntime", latex_escape(machine["runtime"]), lat),
+    ]
+
+
+def latex_path(path: str) -> str:
+    """A file path in typewriter type that may break after / and _ (long paths in narrow columns)."""
+    escaped = latex_escape(path).replace("/", "/\\allowbreak{}").replace("\\_", "\\_\\allowbreak{}")
+    return f"\\texttt{{{escaped}}}"
+
+
+def provenance_frame(records: list[dict]) -> pd.DataFrame:
+    rows = [{"Artifact": latex_path(Path(r["artifact"]).name),
+             "Kind": r["kind"], "Rule": latex_path(r["rule"]),
+             "Drawn from": ", ".join(latex_path(i) for i in r["inputs"]) or "--",
+             "Config": r["config_hash"], "Code": latex_escape(r["code_version"])}
+            for r in sorted(records, key=lambda r: (r["kind"], r["artifact"]))]
+    return pd.DataFrame(rows)
+
+
+def provenance_tex(records: list[dict], stamp: dict) -> str:
+    frame = provenance_frame(records)
+    body = frame.to_latex(index=False, escape=False, longtable=True,
+                          column_format="p{0.17\\linewidth}lp{0.14\\linewidth}p{0.25\\linewidth}ll",
+                          caption="Every generated figure, table and macros file, the Snakemake rule "
+                                  "that made it and the result files it was drawn from.",
+                          label="tab:provenance")
+    return artifacts.tex_header(stamp) + "{\\footnotesize\n" + body + "}\n"
+
+
+def compile_pdf(main_tex: str | Path, out_pdf: str | Path, log=print) -> None:
+    """Run latexmk in a build directory beside the sources; move the PDF into place only on success."""
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+        raise ToolMissingError(
+            "latexmk/pdflatex not found: the thesis PDF needs TeX Live. Install it with\n"
+            f"  sudo apt-get install -y {' '.join(TEXLIVE_PACKAGES)}\n"
+            "or set thesis.compile_pdf: false to stop at the generated sources.")
+    main_tex = Path(main_tex).resolve()
+    build = main_tex.parent / "build"
+    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+           f"-outdir={build}", main_tex.name]
+    result = subprocess.run(cmd, cwd=main_tex.parent, capture_output=True, text=True,
+                            env=dict(os.environ, max_print_line="200"))
+    log(result.stdout[-20000:])
+    log(result.stderr[-5000:])
+    if result.returncode != 0:
+        raise RuntimeError(f"latexmk failed (exit {result.returncode}); see the log above and "
+                           f"{build / main_tex.with_suffix('.log').name}")
+    produced = build / main_tex.with_suffix(".pdf").name
+    artifacts.atomic_write_bytes(out_pdf, produced.read_bytes())

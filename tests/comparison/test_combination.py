@@ -1,0 +1,97 @@
+"""Methods combined: source validation, and predicted (independent effects) against measured."""
+import copy
+
+import pandas as pd
+import pytest
+import yaml
+
+from mobileopt.comparison import combination
+from mobileopt.comparison import pareto as comparison
+
+from tests.conftest import REPO
+
+
+def small_config() -> dict:
+    return yaml.safe_load((REPO / "config/small.yaml").read_text())
+
+
+def test_configured_sources_are_models_the_config_builds():
+    for name in ("config/config.yaml", "config/small.yaml"):
+        config = yaml.safe_load((REPO / name).read_text())
+        labels = combination.validate_sources(config)
+        assert labels["baseline"] == "baseline" and len(labels) >= 2
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c["sources"].append("compression/fisher_pruning/fisher_99"), "fisher_99.*not models"),
+    (lambda c: c["sources"].remove("baseline"), "must include 'baseline'"),
+    (lambda c: c.update(formats=["int8", "float16"]), "formats"),
+])
+def test_bad_sources_are_named(change, message):
+    config = copy.deepcopy(small_config())
+    change(config["combination"])
+    with pytest.raises(ValueError, match=message):
+        combination.validate_sources(config)
+
+
+def cells() -> pd.DataFrame:
+    rows = [("baseline", "baseline", "float32", 0.990, 4000, 1.00),
+            ("baseline", "baseline", "int8", 0.991, 1000, 0.40),
+            ("compression/fisher_pruning/fisher_50", "fisher_50", "float32", 0.985, 1000, 0.25),
+            ("compression/fisher_pruning/fisher_50", "fisher_50", "int8", 0.980, 260, 0.125)]
+    return pd.DataFrame([{"source": s, "label": l, "format": f, "test_accuracy": a, "parameters": 10,
+                          "multiply_adds": 100, "tflite_bytes": b, "latency_median_ms": ms,
+                          "latency_p90_ms": ms} for s, l, f, a, b, ms in rows])
+
+
+def test_interaction_compares_product_of_speedups_with_measurement():
+    (row,) = combination.interaction_frame(cells()).to_dict("records")
+    assert row["structural_speedup"] == pytest.approx(4.0) and row["format_speedup"] == pytest.approx(2.5)
+    assert row["predicted_speedup"] == pytest.approx(10.0) and row["measured_speedup"] == pytest.approx(8.0)
+    assert row["speedup_efficiency"] == pytest.approx(0.8)
+    assert row["predicted_points"] == pytest.approx(-0.4) and row["measured_points"] == pytest.approx(-1.0)
+    assert row["predicted_size_ratio"] == pytest.approx(0.0625)
+    assert row["measured_size_ratio"] == pytest.approx(0.065)
+
+
+def test_variants_frame_keeps_each_variant_once(tmp_path):
+    structures = tmp_path / "structures.csv"
+    pd.DataFrame([{"method": "structures", "variant": "decomposed_f25", "label": "1-D, $f=25\\%$",
+                   "test_accuracy": 0.98, "parameters": 5, "multiply_adds": 50, "tflite_bytes": 900,
+                   "latency_median_ms": 0.5, "latency_p90_ms": 0.6}]).to_csv(structures, index=False)
+    compression = tmp_path / "compression.csv"
+    base = {"parameters": 10, "multiply_adds": 100, "tflite_bytes": 4000, "latency_median_ms": 1.0,
+            "latency_p90_ms": 1.1}
+    pd.DataFrame([
+        dict(base, method="baseline", variant="baseline", format="float32", detail="x", test_accuracy=0.99),
+        dict(base, method="quantization", variant="float32", format="float32", detail="float32", test_accuracy=0.99),
+        dict(base, method="quantization", variant="int8", format="int8", detail="int8", test_accuracy=0.991),
+        dict(base, method="fisher_pruning", variant="fisher_50", format="float32",
+             detail="Fisher, 50% of channels", test_accuracy=0.985),
+        dict(base, method="ef_operator", variant="layer_ef", format="float32", detail="one layer",
+             test_accuracy=float("nan")),
+    ]).to_csv(compression, index=False)
+    frame = comparison.variants_frame(structures, compression, cells())
+    assert sorted(frame["variant"]) == ["decomposed_f25", "fisher_50", "fisher_50_int8", "int8"]
+    combined = frame[frame["method"] == "combination"].iloc[0]
+    assert combined["description"] == "Fisher, 50\\% of channels + int8"
+
+
+def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
+    variants = pd.DataFrame([
+        {"method": "a", "variant": "fast", "description": "fast one", "test_accuracy": 0.97, "parameters": 1,
+         "multiply_adds": 10, "tflite_bytes": 100, "latency_median_ms": 0.1, "latency_p90_ms": 0.1},
+        {"method": "b", "variant": "good", "description": "good one", "test_accuracy": 0.988, "parameters": 1,
+         "multiply_adds": 50, "tflite_bytes": 2000, "latency_median_ms": 0.5, "latency_p90_ms": 0.5},
+    ])
+    baseline = {"method": "baseline", "variant": "Table 2.2", "description": "baseline", "test_accuracy": 0.99,
+                "parameters": 10, "multiply_adds": 100, "tflite_bytes": 4000, "latency_median_ms": 1.0,
+                "latency_p90_ms": 1.0}
+    frame = comparison.with_ratios(variants, baseline)
+    macros = {m.name: m.value for m in comparison.comparison_macros(
+        frame, combination.interaction_frame(cells()), 0.5, "f.csv", "i.csv")}
+    assert macros["ComparisonFastestDescription"] == "good one" and macros["ComparisonFastestSpeedup"] == "2.0"
+    assert macros["ComparisonVariants"] == "2" and macros["ComparisonParetoCount"] == "2"
+    assert macros["CombinationBestMeasuredSpeedup"] == "8.0" and macros["CombinationEfficiencyMin"] == "0.80"
+    table = comparison.pareto_table(frame)
+    assert list(table["Variant"]) == ["fast one", "good one", "baseline"]

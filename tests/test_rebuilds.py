@@ -1,0 +1,281 @@
+"""Rebuilds you can trust: on a finished small run, Snakemake plans exactly the jobs a change affects.
+
+- a finished run moved to another directory plans nothing;
+- the same configuration with its keys in another order plans nothing;
+- every leaf key of config/small.yaml, changed, plans at least one job (the schema's result-free keys:
+  none), and keys only reports read never plan a training job;
+- touching any module of the package plans exactly the rules whose code imports it (found here with
+  the standard library's modulefinder, independently of mobileopt.core.code_deps), plus what depends on
+  their outputs; touching a plotting or table module never plans a training job.
+"""
+from __future__ import annotations
+
+import copy
+import modulefinder
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mobileopt.compression.variants import REGISTRY
+from mobileopt.core.config import ConfigError, result_free_keys, validate_config
+from tests.conftest import REPO, SMALL, run_snakemake
+
+pytestmark = pytest.mark.e2e
+
+RUN_LEVEL = {"all", "thesis_macros", "thesis_provenance", "thesis_pdf"}  # read the whole config by design
+TRAINING = {"baseline_train", "structures_train", "activation_pruning_toy", "activation_pruning_autoencoder_plain",
+            "activation_pruning_autoencoder_l1"} | {f"compression_{method.name}" for method in REGISTRY}
+# Keys that only a report, a timing or the title page read: changing them must not retrain anything.
+NOT_TRAINING_KEYS = {"name", "comparison.max_accuracy_drop_points", "activation_pruning.toy.latency_optimizer",
+                     "benchmark.threads", "benchmark.warmup_runs", "benchmark.timed_runs", "zoo.warmup_runs",
+                     "zoo.timed_runs"}
+# Keys only the title page prints (the run's name): they plan the run-level rules and nothing else.
+RUN_LEVEL_KEYS = {"name"}
+
+
+# --- reading a dry run -------------------------------------------------------------------------------
+
+def planned_jobs(workdir: Path, *args: str) -> list[tuple[str, str]]:
+    """(rule, reason) of every job `snakemake -n` plans."""
+    result = run_snakemake(workdir, "-n", *args)
+    out = result.stdout + result.stderr
+    if "Nothing to be done" in out:
+        return []
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:\n)", out):
+        match = re.match(r"(?:local)?rule (\w+):\n", block)
+        if match:
+            reason = re.search(r"^    reason: (.*)$", block, re.M)
+            jobs.append((match.group(1), reason.group(1) if reason else ""))
+    assert jobs, out[-3000:]
+    return jobs
+
+
+def planned_rules(workdir: Path, *args: str) -> set[str]:
+    return {rule for rule, _ in planned_jobs(workdir, *args)}
+
+
+@pytest.fixture(scope="module")
+def moved_run(interrupted_then_resumed, tmp_path_factory) -> Path:
+    """The finished small run, copied (with its timestamps, as an archive would) to another directory."""
+    workdir, _, _ = interrupted_then_resumed
+    moved = tmp_path_factory.mktemp("moved") / "project"
+    shutil.copytree(workdir, moved, symlinks=True, ignore=shutil.ignore_patterns("report.html"))
+    return moved
+
+
+def test_moved_project_plans_nothing(moved_run):
+    assert planned_jobs(moved_run, *SMALL) == []
+
+
+def reordered(value):
+    """The same mapping with every key order reversed (what a formatter sorting keys would do, and more)."""
+    if isinstance(value, dict):
+        return {key: reordered(value[key]) for key in sorted(value, reverse=True)}
+    return value
+
+
+def test_config_with_keys_in_another_order_plans_nothing(moved_run, tmp_path):
+    # config/config.yaml is loaded first and small.yaml merged into it, so the merged config's key
+    # order is config.yaml's: rewrite both, as a formatter run over config/ would.
+    copies = {}
+    for name in ("config.yaml", "small.yaml"):
+        path = moved_run / "config" / name
+        copies[path] = path.read_text()
+        path.write_text(yaml.safe_dump(reordered(yaml.safe_load(copies[path])), sort_keys=False))
+    try:
+        assert list(yaml.safe_load((moved_run / "config/config.yaml").read_text()))[0] == "zoo"
+        assert planned_jobs(moved_run, *SMALL) == []
+    finally:
+        for path, text in copies.items():
+            path.write_text(text)
+
+
+# --- every leaf key ----------------------------------------------------------------------------------
+
+def leaves(config: dict, prefix: str = ""):
+    for key, value in config.items():
+        if isinstance(value, dict):
+            yield from leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def candidates(value) -> list:
+    """Other values for a leaf, most harmless first; the caller keeps the first the workflow accepts."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [value + 1, value - 1, value * 2, value // 2]
+    if isinstance(value, float):
+        return [value * 1.5, value / 2, value + 0.1]
+    if isinstance(value, str):
+        options = ["idx", "momentum", "sgd", "adam", "standard_normal", "glorot_uniform", "linear", "relu",
+                   "constant", "cosine", "conv2", "conv3", value + "x"]
+        return [option for option in options if option != value]
+    if value is None:
+        return [2000, "/tmp/idx"]
+    if not value:
+        return [[0.5], [1], ["relu"]]
+    if all(isinstance(item, dict) for item in value):
+        return [[{key: 2 * number for key, number in item.items()} for item in value]]
+    shorter = [value[:-1], value[1:]] if len(value) > 1 else []
+    if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in value):
+        def bump(item):
+            return item + 1 if isinstance(item, int) else item / 2
+        return shorter + [value + [bump(value[-1])], [bump(item) for item in value], value[::-1]]
+    return shorter + [value[::-1]]
+
+
+# Keys whose value must stay one of another key's values: change that key with it.
+COMPANIONS = {"compression.weight_sharing.gather_clusters": "compression.weight_sharing.clusters"}
+
+
+def with_leaf(config: dict, key: str, value) -> dict:
+    changed = copy.deepcopy(config)
+    *parents, last = key.split(".")
+    node = changed
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return changed
+
+
+def plan_for_changed_key(workdir: Path, small: dict, key: str, value, tmp_path: Path):
+    """The rules planned with `key` changed, trying candidate values until the workflow accepts one."""
+    tried = []
+    for candidate in candidates(value):
+        changed = with_leaf(small, key, candidate)
+        if key in COMPANIONS:
+            companion = COMPANIONS[key]
+            changed = with_leaf(changed, companion, dict(leaves(small))[companion] + [candidate])
+        try:
+            validate_config(changed)
+        except ConfigError:
+            continue
+        path = tmp_path / f"{key}.yaml"
+        path.write_text(yaml.safe_dump(changed, sort_keys=False))
+        result = run_snakemake(workdir, "-n", "--configfile", str(path), check=False)
+        if result.returncode == 0:
+            return candidate, planned_from_output(result.stdout + result.stderr)
+        tried.append((candidate, (result.stdout + result.stderr).strip().splitlines()[-1:]))
+    pytest.fail(f"no changed value of {key} gives a valid workflow: {tried}")
+
+
+def planned_from_output(out: str) -> set[str]:
+    if "Nothing to be done" in out:
+        return set()
+    return set(re.findall(r"^(?:local)?rule (\w+):$", out, re.M))
+
+
+def test_every_config_key_plans_the_jobs_that_read_it(moved_run, tmp_path):
+    small = yaml.safe_load((moved_run / "config/small.yaml").read_text())
+    keys = dict(leaves(small))
+    free = set(result_free_keys())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        plans = dict(zip(keys, pool.map(lambda item: plan_for_changed_key(moved_run, small, *item, tmp_path),
+                                        keys.items())))
+    problems = []
+    for key, (value, rules) in plans.items():
+        if any(key == f or key.startswith(f + ".") for f in free):
+            if rules:
+                problems.append(f"{key} -> {value!r} is marked result-free but plans {sorted(rules)}")
+        elif not rules:
+            problems.append(f"{key} -> {value!r} plans nothing: no job reads it (remove it) or it is invisible")
+        elif key not in RUN_LEVEL_KEYS and not rules - RUN_LEVEL:
+            problems.append(f"{key} -> {value!r} plans only the run-level rules {sorted(rules)}")
+        if key in NOT_TRAINING_KEYS and rules & TRAINING:
+            problems.append(f"{key} -> {value!r} is read only by reports but plans {sorted(rules & TRAINING)}")
+    assert not problems, "\n".join(problems)
+
+
+# --- every module ------------------------------------------------------------------------------------
+
+SCRIPTS = REPO / "workflow" / "scripts"
+SRC = REPO / "src"
+# Rules that run a module (shell: python -m / the stand-alone benchmark) instead of a workflow script.
+MODULE_RULES = {"benchmark_convert": "mobileopt.measurement.tflite_export",
+                "benchmark_latency": "mobileopt.measurement.litert_benchmark",
+                "zoo_latency": "mobileopt.measurement.litert_benchmark",
+                "zoo_machine": "mobileopt.measurement.roofline"}
+
+
+def imported_files(path: Path) -> set[str]:
+    """Package files a script or module imports, transitively, by the standard library's modulefinder
+    (bytecode, nested functions included), restricted to the source tree."""
+    finder = modulefinder.ModuleFinder(path=[str(SRC), str(path.parent)])
+    finder.run_script(str(path))
+    return {os.path.relpath(module.__file__, SRC.parent) for name, module in finder.modules.items()
+            if name.split(".")[0] == "mobileopt" and module.__file__}
+
+
+def rule_code() -> dict[str, set[str]]:
+    """For every rule that runs package code: the package files it imports."""
+    code = {}
+    for script in SCRIPTS.glob("*.py"):
+        code[script.stem] = imported_files(script)
+    method_script = code.pop("compression_method")
+    for method in REGISTRY:
+        module = SRC / "mobileopt" / "compression" / f"{method.module}.py"
+        code[f"compression_{method.name}"] = method_script | imported_files(module)
+    for rule, module in MODULE_RULES.items():
+        code[rule] = imported_files(SRC / Path(*module.split(".")).with_suffix(".py"))
+    return code
+
+
+def touched_module_problems(workdir: Path, modules: list[str], code: dict[str, set[str]]) -> list[str]:
+    problems = []
+    for module in modules:
+        path = workdir / module
+        stat = path.stat()
+        os.utime(path, (stat.st_atime, time.time()))
+        try:
+            jobs = planned_jobs(workdir, *SMALL)
+        finally:
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        direct = {rule for rule, reason in jobs if module in reason}
+        expected = {rule for rule, files in code.items() if module in files}
+        if direct != expected:
+            problems.append(f"{module}: planned {sorted(direct)}, imported by {sorted(expected)}")
+        others = [(rule, reason) for rule, reason in jobs if module not in reason]
+        if any("updated by another job" not in reason for _, reason in others):
+            problems.append(f"{module}: jobs planned for another reason: {others}")
+        if "/reporting/" in module and {rule for rule, _ in jobs} & TRAINING:
+            problems.append(f"{module} (reporting) plans training: {sorted({r for r, _ in jobs} & TRAINING)}")
+    return problems
+
+
+def test_touching_a_module_plans_exactly_the_rules_that_import_it(moved_run, tmp_path):
+    code = rule_code()
+    modules = sorted(str(path.relative_to(moved_run)) for path in (moved_run / "src/mobileopt").rglob("*.py"))
+    # Two copies of the run, one per core: each touches half of the modules, one at a time.
+    twin = tmp_path / "project"
+    shutil.copytree(moved_run, twin, symlinks=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        halves = pool.map(touched_module_problems, [moved_run, twin], [modules[0::2], modules[1::2]],
+                          [code, code])
+        problems = [problem for half in halves for problem in half]
+    assert not problems, "\n".join(problems)
+
+
+def test_full_config_plans_one_job_per_configured_variant(interrupted_then_resumed):
+    from mobileopt.structures.variants import variant_names
+
+    workdir, _, _ = interrupted_then_resumed
+    full = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    counts = {}
+    for rule, _ in planned_jobs(workdir):
+        counts[rule] = counts.get(rule, 0) + 1
+    assert counts["structures_train"] == len(variant_names(full["structures"]))
+    assert counts["zoo_latency"] == len(full["zoo"]["models"]) * len(full["zoo"]["threads"])
+    assert counts["zoo_convert"] == len(full["zoo"]["models"])
+    assert all(counts[f"compression_{method.name}"] == 1 for method in REGISTRY)
+    toy_runs = sum(len(optimizers) for optimizers in full["activation_pruning"]["toy"]["initialisations"].values())
+    assert counts["activation_pruning_toy"] == toy_runs
+    assert counts["activation_pruning_autoencoder_l1"] == len(full["activation_pruning"]["seeds"])
