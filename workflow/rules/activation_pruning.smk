@@ -35,6 +35,13 @@ THESIS_ARTIFACTS.extend([
 ])
 MACRO_FILES.append(macro_file("activation_pruning"))
 EXTRA_TARGETS.append("results/activation_pruning/summary.csv")
+# Every model the jobs write, not only those the report times: Snakemake skips the params check of a
+# job any of whose outputs has no metadata, so an unrequested new output (a variant added to the
+# config) would otherwise leave the job's tables stale (tests/test_rebuilds.py found it).
+EXTRA_TARGETS.extend(expand("results/activation_pruning/toy/{run}/{name}/model.keras", name=AP_TOY_MODELS,
+                            run=[f"{init}/{opt}" for init, opt in AP_TOY_RUNS]))
+EXTRA_TARGETS.extend(expand("results/activation_pruning/autoencoder/seed_{seed}/{name}/model.keras",
+                            seed=AP_SEEDS, name=AP_AE_MODELS))
 
 
 wildcard_constraints:

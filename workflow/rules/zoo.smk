@@ -75,7 +75,7 @@ rule zoo_machine:
     output:
         "results/zoo/machine.json",
     params:
-        machine=config["zoo"]["machine"],
+        machine=canonical(config["zoo"]["machine"]),
     threads: TIMING_THREADS
     resources:
         mem_mb=3000,

@@ -109,7 +109,7 @@ def provenance_frame(records: list[dict]) -> pd.DataFrame:
     rows = [{"Artifact": latex_path(Path(r["artifact"]).name),
              "Kind": r["kind"], "Rule": latex_path(r["rule"]),
              "Drawn from": ", ".join(latex_path(i) for i in r["inputs"]) or "--",
-             "Config": r["config_hash"], "Code": latex_escape(r["code_version"])}
+             "Settings": r["config_hash"], "Code": latex_escape(r["code_version"])}
             for r in sorted(records, key=lambda r: (r["kind"], r["artifact"]))]
     return pd.DataFrame(rows)
 
@@ -119,7 +119,8 @@ def provenance_tex(records: list[dict], stamp: dict) -> str:
     body = frame.to_latex(index=False, escape=False, longtable=True,
                           column_format="p{0.17\\linewidth}lp{0.14\\linewidth}p{0.25\\linewidth}ll",
                           caption="Every generated figure, table and macros file, the Snakemake rule "
-                                  "that made it and the result files it was drawn from.",
+                                  "that made it, the result files it was drawn from and the hash of "
+                                  "the settings that rule received.",
                           label="tab:provenance")
     return artifacts.tex_header(stamp) + "{\\footnotesize\n" + body + "}\n"
 
