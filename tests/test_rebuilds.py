@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import copy
-import modulefinder
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ import yaml
 from mobileopt.compression.variants import REGISTRY
 from mobileopt.core.config import ConfigError, load_schema, result_free_keys, validate_config
 from tests.conftest import REPO, SMALL, run_snakemake
+from tests.core.test_code_deps import modulefinder_files
 
 pytestmark = pytest.mark.e2e
 
@@ -235,32 +235,20 @@ MODULE_RULES = {"benchmark_convert": "mobileopt.measurement.tflite_export",
                 "zoo_machine": "mobileopt.measurement.roofline"}
 
 
-def imported_files(path: Path) -> set[str]:
-    """Package files a script or module imports, transitively, by the standard library's modulefinder
-    (bytecode, nested functions included), restricted to the source tree."""
-    finder = modulefinder.ModuleFinder(path=[str(SRC), str(path.parent)])
-    finder.run_script(str(path))
-    files = {os.path.relpath(module.__file__, SRC.parent) for name, module in finder.modules.items()
-             if name.split(".")[0] == "mobileopt" and module.__file__}
-    if path.is_relative_to(SRC):  # a module run by itself is __main__ to modulefinder
-        files.add(os.path.relpath(path, SRC.parent))
-    return files
-
-
 def rule_code() -> dict[str, set[str]]:
     """For every rule that runs package code: the package files it imports."""
     code = {}
     for script in SCRIPTS.glob("*.py"):
-        code[script.stem] = imported_files(script)
+        code[script.stem] = modulefinder_files(script)
     for family in ("plain", "l1"):  # one script, two rules (the autoencoder's two training families)
         code[f"activation_pruning_autoencoder_{family}"] = code["activation_pruning_autoencoder"]
     del code["activation_pruning_autoencoder"]
     method_script = code.pop("compression_method")
     for method in REGISTRY:
         module = SRC / "mobileopt" / "compression" / f"{method.module}.py"
-        code[f"compression_{method.name}"] = method_script | imported_files(module)
+        code[f"compression_{method.name}"] = method_script | modulefinder_files(module)
     for rule, module in MODULE_RULES.items():
-        code[rule] = imported_files(SRC / Path(*module.split(".")).with_suffix(".py"))
+        code[rule] = modulefinder_files(SRC / Path(*module.split(".")).with_suffix(".py"))
     return code
 
 

@@ -49,7 +49,8 @@ TIMING_RULES = {"benchmark_latency", "zoo_latency", "zoo_machine", "zoo_probes",
 
 def slurm_requests(*args: str) -> list[dict]:
     """Rule, threads and resources of every job the Slurm profile would submit (full DAG, dry run)."""
-    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", *SLURM_PROFILES, *args], cwd=REPO,
+    # --forceall: every job of the DAG, whatever a local run in this checkout already built.
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", *SLURM_PROFILES, *args], cwd=REPO,
                             capture_output=True, text=True, timeout=300, env=job_env())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     jobs = []

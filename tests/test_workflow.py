@@ -63,3 +63,11 @@ def test_each_method_writes_the_files_the_registry_declares(tmp_path):
         source = inspect.getsource(importlib.import_module(f"mobileopt.compression.{method.module}"))
         for name in method.outputs:
             assert f'"{name}"' in source, f"{method.module} never writes {name}"
+
+
+@pytest.mark.slow
+def test_too_few_cores_for_the_training_threads_stops_before_any_work():
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", "train_threads=2"],
+                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "--cores 1 is below the configured training threads (2" in result.stdout + result.stderr

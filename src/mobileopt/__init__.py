@@ -1,6 +1,7 @@
 """mobileopt: the importable core of the thesis pipeline.
 
-One concept per module; Snakemake rules (workflow/rules/*.smk) only call these.
+One subpackage per thesis topic, one concept per module; Snakemake rules (workflow/rules/*.smk) only
+call these.
 """
 import os
 

@@ -28,8 +28,8 @@ rule benchmark_latency:
     # Runs the stand-alone script exactly as a phone would (numpy + ai-edge-litert only).
     input:
         model="results/tflite/{model}.tflite",
+        # Stand-alone (numpy and LiteRT only, no package import): the file is all of its code.
         script="src/mobileopt/measurement/litert_benchmark.py",
-        code=code("mobileopt.measurement.litert_benchmark"),
     output:
         "results/latency/{model}.json",
     params:

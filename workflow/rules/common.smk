@@ -16,6 +16,17 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error))
 
+# A training's result depends on its thread count, and Snakemake would scale a job's threads down to
+# --cores: stop before any work (and any plan) instead. Each training job checks again
+# (mobileopt.core.runtime.training_threads), e.g. on a cluster node.
+TRAIN_THREADS = max(config["train_threads"], config["activation_pruning"]["threads"])
+# (workflow._cores: None without --cores, e.g. on a cluster; the public property raises then.)
+if workflow.local_exec and (workflow._cores or TRAIN_THREADS) < TRAIN_THREADS:
+    raise WorkflowError(
+        f"--cores {workflow._cores} is below the configured training threads ({TRAIN_THREADS}: train_threads, "
+        f"activation_pruning.threads), and results depend on the thread count. Run with --cores "
+        f"{TRAIN_THREADS} or more, or lower those keys (which reruns every training).")
+
 
 wildcard_constraints:
     model=r"[a-z0-9_]+(/[a-z0-9_]+)*",  # e.g. baseline, structures/separable_i1

@@ -43,8 +43,8 @@ rule zoo_latency:
     # The same stand-alone script as benchmark_latency, with the zoo's thread counts and fewer runs.
     input:
         model="results/tflite/zoo/{zoo_model}.tflite",
+        # Stand-alone (numpy and LiteRT only, no package import): the file is all of its code.
         script="src/mobileopt/measurement/litert_benchmark.py",
-        code=code("mobileopt.measurement.litert_benchmark"),
     output:
         "results/zoo/latency/{zoo_model}_threads{threads}.json",
     params:

@@ -6,7 +6,7 @@ The pruning experiment trains this network many times (initialisations x optimiz
 cycles), 10,000 steps of batch 1000 each time at the start. Keras spends ~1 ms per step on bookkeeping,
 so `train` runs a whole epoch as one XLA-compiled loop with hand-written gradients instead: the same
 mini-batch optimisation (same batches, same update rules as tf_keras' SGD / momentum / Adam / RMSprop with
-their default constants; tests/test_activation_pruning_toy.py checks both against Keras step by step),
+their default constants; tests/activation_pruning/test_toy_experiment.py checks both against Keras step by step),
 about 0.2 s per epoch of 1,000 steps at 1000 hidden units on one core.
 
 The gradients need one pass over the (batch x hidden) mask m = [W x + b > 0] and one small matrix product:

@@ -335,7 +335,7 @@ def settings_macros(summary: pd.DataFrame, config: dict, source: str) -> list[Ma
         Macro("CompressionFineTuneImages", "all" if fine_tune["train_images"] is None
               else thousands(fine_tune["train_images"]), "config"),
         Macro("CompressionFineTuneLearningRate", f"{fine_tune['learning_rate']:g}", "config"),
-        Macro("CompressionTolerancePoints", f"{100 * ACCURACY_TOLERANCE:g}", "compression_summary"),
+        Macro("CompressionTolerancePoints", f"{100 * ACCURACY_TOLERANCE:g}", "mobileopt.compression.summary"),
         Macro("CompressionFisherRounds", str(section["fisher_pruning"]["rounds"]), "config"),
         Macro("CompressionFisherScoringImages", thousands(section["fisher_pruning"]["scoring_images"]), "config"),
         Macro("CompressionRepresentativeImages", thousands(section["quantization"]["representative_images"]), "config"),
@@ -344,7 +344,7 @@ def settings_macros(summary: pd.DataFrame, config: dict, source: str) -> list[Ma
         Macro("CompressionPruningUpdateSteps", str(section["pruning"]["update_every_steps"]), "config"),
         Macro("CompressionEfCalibrationImages", thousands(section["ef_operator"]["calibration_images"]), "config"),
         Macro("CompressionArtefactCount", str(len(summary) - 1), source),
-        Macro("CompressionPlotWindowPoints", f"{ACCURACY_WINDOW_POINTS:g}", "compression_figures"),
+        Macro("CompressionPlotWindowPoints", f"{ACCURACY_WINDOW_POINTS:g}", "mobileopt.compression.figures"),
         Macro("CompressionSmallestMethod", METHOD_NAMES[smallest["method"]], source),
         Macro("CompressionSmallestDetail", latex_escape(smallest["detail"]), source),
         Macro("CompressionSmallestStoredKiB", kib_text(smallest["stored_bytes"]), source),

@@ -2,7 +2,7 @@
 
 Every thesis figure, table and macros file gets a provenance record in results/provenance/<name>.json:
 the Snakemake rule that made it, the config hash, the code version and the result files it was drawn
-from. The thesis appendix lists them all (mobileopt.reporting.thesis.provenance_table).
+from. The thesis appendix lists them all (mobileopt.reporting.thesis.provenance_tex).
 """
 from __future__ import annotations
 

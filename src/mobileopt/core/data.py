@@ -9,7 +9,7 @@ Either way the decoded arrays must hash to the pinned SHA-256 sums below, so eve
 data. `source: idx` reads any MNIST-format IDX set (e.g. Fashion-MNIST) from a directory instead; its hashes
 are recorded, not pinned.
 
-Usage: python -m mobileopt.core.data --config config/config.yaml --out data/mnist/mnist.npz
+Usage: python -m mobileopt.core.data --config config/config.yaml --out data/dataset.npz
 """
 from __future__ import annotations
 

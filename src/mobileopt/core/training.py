@@ -1,7 +1,7 @@
 """Deterministic training of classifiers on MNIST, with history and metrics written as files.
 
-Usage (what the baseline rule runs):
-    python -m mobileopt.core.training --config config/config.yaml --data data/mnist/mnist.npz \
+Usage (the training rule baseline_train runs, from the command line):
+    python -m mobileopt.core.training --config config/config.yaml --data data/dataset.npz \
         --model results/baseline/model.keras --history results/baseline/history.csv \
         --metrics results/baseline/metrics.json
 """

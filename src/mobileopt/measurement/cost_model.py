@@ -123,7 +123,7 @@ def profiler_float_ops(model: keras.Model, input_shape: tuple) -> dict[str, int]
     The model is traced for a batch of 1 in inference mode and its variables are frozen to
     constants, so the profiler sees only the forward graph. Op types it has no statistics
     for (Relu, FusedBatchNormV3, ...) count 0 and are left out. Relation to this module, as
-    established in tests/test_cost_model.py:
+    established in tests/measurement/test_cost_model.py:
 
     * Conv2D (also Conv1D and the separable pointwise), Conv3D, DepthwiseConv2dNative
       (also the separable depthwise), MatMul (Dense): 2 x multiply_adds.
