@@ -9,10 +9,10 @@ AP_VARIANTS = AP["variants"]
 AP_SEEDS = AP["seeds"]
 AP_TOY_RUNS = [(init, opt) for init, opts in AP["toy"]["initialisations"].items() for opt in opts]
 AP_TOY_MODELS = ["unpruned"] + AP_VARIANTS
-AP_AE_FAMILY_MODELS = {
-    "plain": ["reference", "unpruned"] + [v for v in AP_VARIANTS if not AP_VARIANT_SPECS[v].l1],
-    "l1": [v for v in AP_VARIANTS if AP_VARIANT_SPECS[v].l1],
-}
+AP_AE_FAMILY_VARIANTS = {family: [v for v in AP_VARIANTS if AP_VARIANT_SPECS[v].training_family == family]
+                         for family in ("plain", "l1")}
+AP_AE_FAMILY_MODELS = {"plain": ["reference", "unpruned"] + AP_AE_FAMILY_VARIANTS["plain"],
+                       "l1": AP_AE_FAMILY_VARIANTS["l1"]}
 AP_AE_MODELS = AP_AE_FAMILY_MODELS["plain"] + AP_AE_FAMILY_MODELS["l1"]
 AP_TOY_LATENCY = f"toy/{AP['toy']['latency_initialisation']}/{AP['toy']['latency_optimizer']}"
 AP_TOY_FILES = ["runs", "cycles", "history", "gradients", "activations"]
@@ -89,7 +89,9 @@ rule activation_pruning_autoencoder_plain:
                       name=AP_AE_FAMILY_MODELS["plain"]),
     params:
         family="plain",
-        config=settings("activation_pruning.autoencoder", "activation_pruning.variants", *DATA_LIMITS),
+        # Only this family's variants: adding an L1 variant does not retrain the plain family.
+        variants=AP_AE_FAMILY_VARIANTS["plain"],
+        config=settings("activation_pruning.autoencoder", *DATA_LIMITS),
         train_threads=AP["threads"],
     threads: AP["threads"]
     resources:
@@ -118,7 +120,8 @@ rule activation_pruning_autoencoder_l1:
                       name=AP_AE_FAMILY_MODELS["l1"]),
     params:
         family="l1",
-        config=settings("activation_pruning.autoencoder", "activation_pruning.variants", *DATA_LIMITS),
+        variants=AP_AE_FAMILY_VARIANTS["l1"],
+        config=settings("activation_pruning.autoencoder", *DATA_LIMITS),
         train_threads=AP["threads"],
     threads: AP["threads"]
     resources:

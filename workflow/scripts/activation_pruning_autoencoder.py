@@ -18,7 +18,7 @@ with redirect_output_to(snakemake.log[0]):
     configure_tensorflow(seed, training_threads(snakemake.threads, params.train_threads))
     arrays = load_configured_dataset(params.config, snakemake.input.npz)
     results = run_autoencoder_experiment(AutoencoderSettings.from_config(section["autoencoder"]), arrays, seed,
-                                         params.family, section["variants"])
+                                         params.family, params.variants)
     for path in snakemake.output.tables:
         frame = getattr(results, Path(path).stem.split("_", 1)[1])
         artifacts.atomic_write_text(path, frame.to_csv(index=False))
