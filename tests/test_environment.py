@@ -54,7 +54,7 @@ def lock_entries() -> list[dict]:
     """requirements.lock as a list of {pin, name, version, hashes, via} in file order.
 
     A requirement is one logical line (physical lines joined at a trailing backslash); the `# via`
-    comments below it say why pip-compile included it (`-r requirements.txt` for a top-level pin).
+    comments below it say why the resolver included it (`-r requirements.txt` for a top-level pin).
     """
     entries: list[dict] = []
     logical = ""
@@ -121,7 +121,9 @@ def test_lock_is_fully_pinned_and_hashed():
     assert len(entries) > len(top_level_pins()), "requirements.lock is not the transitive set"
     for entry in entries:
         assert entry["hashes"], f"{entry['pin']} has no hash in requirements.lock"
-    assert "--generate-hashes" in lock_text() and "pip-compile" in lock_text()  # header: how to regenerate
+    assert "--generate-hashes" in lock_text() and "uv pip compile" in lock_text()  # header: how to regenerate
+    # Resolved for the oldest supported 3.11 (Debian 12's 3.11.2), so every locked version installs there.
+    assert "--python-version 3.11.2" in lock_text()
 
 
 def test_lock_holds_the_build_backend_for_the_editable_install():
@@ -130,7 +132,7 @@ def test_lock_holds_the_build_backend_for_the_editable_install():
     locked = {entry["name"]: entry["version"] for entry in lock_entries()}
     for requirement in map(Requirement, build_requires):
         name = canonicalize_name(requirement.name)
-        assert name in locked, f"build requirement {requirement} is not in requirements.lock (pip-compile --allow-unsafe)"
+        assert name in locked, f"build requirement {requirement} is not in requirements.lock (uv pip compile locks it by default)"
         assert SpecifierSet(str(requirement.specifier)).contains(locked[name]), f"locked {name} does not satisfy {requirement}"
 
 
