@@ -3,6 +3,7 @@ none trains. One style for the thesis (figures.STYLE); PDFs carry their provenan
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -192,7 +193,8 @@ def plot_size_accuracy(summary: pd.DataFrame, path: str | Path, stamp: dict) -> 
     models = summary.dropna(subset=["test_accuracy"])
     with plt.rc_context(figures.STYLE):
         figure, (size_axis, time_axis) = plt.subplots(1, 2, sharey=True)
-        for (method, part), marker in zip(models.groupby("method", sort=False), "*osD^vPX"):
+        # Markers repeat beyond eight methods rather than dropping a method from the plot.
+        for (method, part), marker in zip(models.groupby("method", sort=False), itertools.cycle("*osD^vPX")):
             style = dict(marker=marker, markersize=4, linestyle="none", label=METHOD_NAMES[method])
             if method == "baseline":  # on top, large and black: the reference every variant is judged by
                 style.update(markersize=10, color="black", zorder=5)
