@@ -17,7 +17,7 @@ from mobileopt.compression.figures import ACCURACY_WINDOW_POINTS
 from mobileopt.compression.summary import (ACCURACY_TOLERANCE, METHOD_NAMES, baseline_row,
                                            representative_variants, rows_of, within_tolerance)
 from mobileopt.compression.sparse_kernels import DOCUMENTED_BREAK_EVEN
-from mobileopt.reporting.numbers import (factor_text, is_missing, kib_text, millions_text, ms_text,  # noqa: F401
+from mobileopt.reporting.numbers import (factor_text, is_missing, kib_text, millions_text, ms_text,
                                          number_words, percent_text, thousands)
 from mobileopt.reporting.numbers import MISSING
 from mobileopt.reporting.thesis import Macro, latex_escape

@@ -165,6 +165,6 @@ def output_files(method_name: str) -> list[str]:
     return [f"results/compression/{method_name}/{name}" for name in method(method_name).outputs]
 
 
-def latency_files(config: dict, method_name: str | None = None) -> list[str]:
-    methods = METHODS if method_name is None else (method_name,)
-    return [f"results/latency/compression/{m}/{name}.json" for m in methods for name in artefacts(config)[m]]
+def latency_files(config: dict) -> list[str]:
+    return [f"results/latency/compression/{method}/{name}.json"
+            for method, names in artefacts(config).items() for name in names]
