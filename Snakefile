@@ -21,6 +21,7 @@ include: "workflow/rules/zoo.smk"
 include: "workflow/rules/compression.smk"
 include: "workflow/rules/comparison.smk"
 include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/reproduction.smk"
 include: "workflow/rules/thesis.smk"
 
 

@@ -17,4 +17,8 @@ if snakemake --report report.html "$@" >logs/report.log 2>&1; then
 else
   echo "pipeline: the HTML report could not be made (see logs/report.log)" >&2
 fi
+# One screen on whether this run reproduced the thesis' numbers (rule reproduction_report).
+if [ -f results/reproduction/summary.txt ]; then
+  cat results/reproduction/summary.txt
+fi
 exit "$status"

@@ -69,6 +69,7 @@ def test_html_report_contains_the_figures(interrupted_then_resumed):
     run_snakemake(workdir, *SMALL, "--report", "report.html")
     html = (workdir / "report.html").read_text(errors="replace")
     assert "baseline_training_curve.pdf" in html and "mnist_samples.pdf" in html
+    assert "reproduction/report.html" in html
 
 
 def test_comparison_covers_every_topic_and_reaches_the_pdf(interrupted_then_resumed):
@@ -83,3 +84,32 @@ def test_comparison_covers_every_topic_and_reaches_the_pdf(interrupted_then_resu
     text = "\n".join(page.extract_text() for page in PdfReader(workdir / "thesis/thesis.pdf").pages)
     assert "All Methods Compared" in text and "Combining Methods" in text
     assert f"{macros['CombinationBestMeasuredSpeedup']} times" in text.replace("\n", " ")
+
+
+def test_reproduction_report_says_there_is_no_reference_and_a_run_reproduces_itself(
+        interrupted_then_resumed, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    from mobileopt.core.config import load_config
+    from mobileopt.reproduction import compare, reference
+
+    workdir, _, _ = interrupted_then_resumed
+    summary = json.loads((workdir / "results/reproduction/summary.json").read_text())
+    assert summary["status"] == "no reference" and "configuration small" in summary["reason"]
+    screen = (workdir / "results/reproduction/summary.txt").read_text()
+    assert screen.startswith("Reproduction: No reference values for configuration small")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(workdir / "thesis/thesis.pdf").pages).split())
+    assert "Reproduction: No reference values for configuration small" in text
+
+    # The small run made its own reference: compared with itself, every number it prints is identical.
+    reference.refresh(workdir, tmp_path / "reference")
+    config = load_config(workdir / "config/small.yaml")
+    config["reproduction"]["reference_dir"] = str(tmp_path / "reference")
+    tables = json.loads((workdir / reference.RUN_DESCRIPTION).read_text())["tables"]
+    monkeypatch.chdir(workdir)
+    records = sorted(str(path.relative_to(workdir)) for path in (workdir / "results/provenance").glob("*.json"))
+    macros = sorted(str(path.relative_to(workdir)) for path in (workdir / "results/macros").glob("*.json"))
+    result, frame = compare.evaluate(config, macros, tables, records, "thesis/main.tex", "test")
+    counts = result["counts"]
+    assert result["status"] == "compared" and len(tables) >= 10
+    assert counts["failed"] == 0 and counts["identical"] == counts["numbers"] > 1000, frame[frame["outcome"] != "identical"]

@@ -27,15 +27,17 @@ from tests.core.test_code_deps import modulefinder_files
 
 pytestmark = pytest.mark.e2e
 
-RUN_LEVEL = {"all", "thesis_macros", "thesis_provenance", "thesis_pdf"}  # read the whole config by design
+# Read the whole config by design (the title page's hash; the reproduction report picks its reference by it).
+RUN_LEVEL = {"all", "thesis_macros", "thesis_provenance", "thesis_pdf", "reproduction_report"}
 TRAINING = {"baseline_train", "structures_train", "activation_pruning_toy", "activation_pruning_autoencoder_plain",
             "activation_pruning_autoencoder_l1"} | {f"compression_{method.name}" for method in REGISTRY}
 # Keys that only a report, a timing or the title page read: changing them must not retrain anything.
 NOT_TRAINING_KEYS = {"name", "comparison.max_accuracy_drop_points", "activation_pruning.toy.latency_optimizer",
                      "benchmark.threads", "benchmark.warmup_runs", "benchmark.timed_runs", "zoo.warmup_runs",
-                     "zoo.timed_runs"}
-# Keys only the title page prints (the run's name): they plan the run-level rules and nothing else.
-RUN_LEVEL_KEYS = {"name"}
+                     "zoo.timed_runs", "reproduction.reference_dir", "reproduction.latency_tolerance",
+                     "reproduction.confidence"}
+# Keys only the title page or the reproduction report read: they plan the run-level rules and nothing else.
+RUN_LEVEL_KEYS = {"name", "reproduction.reference_dir", "reproduction.latency_tolerance", "reproduction.confidence"}
 
 
 # --- reading a dry run -------------------------------------------------------------------------------

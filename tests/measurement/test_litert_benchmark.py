@@ -151,3 +151,18 @@ def test_export_round_trip_and_broken_keras_file(tmp_path):
     (tmp_path / "bad.keras").write_bytes(b"garbage")
     with pytest.raises(ModelFileError, match="cannot load"):
         load_keras_model(tmp_path / "bad.keras")
+
+
+def test_records_carry_the_machine_fingerprint_and_mixed_machines_stop_a_report(tmp_path):
+    from mobileopt.measurement import litert_benchmark
+
+    machine = litert_benchmark.machine_info()
+    assert set(litert_benchmark.FINGERPRINT_KEYS) <= set(machine)
+    assert machine["cpu_flags_sha256"] != "unknown"  # /proc/cpuinfo lists flags on Linux
+    for name, cpu in [("a", machine["cpu"]), ("b", machine["cpu"])]:
+        (tmp_path / f"{name}.json").write_text(json.dumps({"median_ms": 1.0, "machine": dict(machine, cpu=cpu)}))
+    litert_benchmark.require_one_machine([tmp_path / "a.json", tmp_path / "b.json"])  # one machine: fine
+    # same model name, other instruction set (e.g. a cluster node without AVX-512)
+    (tmp_path / "c.json").write_text(json.dumps({"median_ms": 1.0, "machine": dict(machine, cpu_flags_sha256="0" * 16)}))
+    with pytest.raises(litert_benchmark.MixedMachinesError, match="2 different machines.*c.json"):
+        litert_benchmark.require_one_machine([tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"])

@@ -36,6 +36,15 @@ def test_table_is_stamped_and_atomic(tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_table_lead_comes_before_the_float(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "t.tex"
+    tables.write_table(pd.DataFrame({"a": [1]}), path, "cap", "tab:x", STAMP, lead="Table~\\ref{tab:x} counts.")
+    text = path.read_text()
+    assert text.index("% from:") < text.index("Table~\\ref{tab:x} counts.") < text.index("\\begin{table}")
+
+
 def test_provenance_record_and_table(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     record_path = artifacts.record_provenance("figures/f.pdf", "figure", "A figure", STAMP)

@@ -35,6 +35,7 @@ THESIS_ARTIFACTS.extend([
 ])
 MACRO_FILES.append(macro_file("activation_pruning"))
 EXTRA_TARGETS.append("results/activation_pruning/summary.csv")
+RESULT_TABLES.append("results/activation_pruning/summary.csv")
 # Every model the jobs write, not only those the report times: Snakemake skips the params check of a
 # job any of whose outputs has no metadata, so an unrequested new output (a variant added to the
 # config) would otherwise leave the job's tables stale (tests/test_rebuilds.py found it).

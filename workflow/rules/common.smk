@@ -70,6 +70,7 @@ def prov(artifact):
 THESIS_ARTIFACTS = [f"{GENERATED}/macros.tex"]  # figures and tables the thesis includes
 MACRO_FILES = []  # results/macros/<topic>.json: the numbers the prose uses, with their sources
 EXTRA_TARGETS = []  # further outputs the default target builds (notebooks, ...)
+RESULT_TABLES = []  # tidy result tables of the thesis' numbers, which the reproduction report checks cell by cell
 
 
 def macro_file(topic):

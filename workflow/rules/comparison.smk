@@ -17,6 +17,7 @@ THESIS_ARTIFACTS.extend([
 ])
 MACRO_FILES.append(macro_file("comparison"))
 EXTRA_TARGETS.append("results/comparison/all_variants.csv")
+RESULT_TABLES.extend(["results/comparison/all_variants.csv", "results/comparison/combinations.csv"])
 
 rule combination_convert:
     input:

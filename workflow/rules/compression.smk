@@ -17,6 +17,8 @@ THESIS_ARTIFACTS.extend([f"{GENERATED}/tables/compression_{name}.tex" for name i
 THESIS_ARTIFACTS.extend([f"figures/compression_{name}.pdf" for name in COMPRESSION_FIGURES])
 MACRO_FILES.append(macro_file("compression"))
 EXTRA_TARGETS.append("results/compression/summary.csv")
+RESULT_TABLES.extend(["results/compression/summary.csv", "results/compression/sparse_kernels/break_even.csv",
+                      "results/compression/factorization/rank_sweep.csv"])
 
 
 for method in compression.REGISTRY:

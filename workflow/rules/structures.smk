@@ -16,6 +16,8 @@ THESIS_ARTIFACTS.extend([
 ])
 MACRO_FILES.append(macro_file("structures"))
 EXTRA_TARGETS.append("results/structures/summary.csv")
+RESULT_TABLES.extend(["results/structures/summary.csv", "results/structures/decomposition.csv",
+                      "results/structures/resnet.csv"])
 
 
 rule structures_train:

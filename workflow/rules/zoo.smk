@@ -12,6 +12,7 @@ THESIS_ARTIFACTS.extend([
 ])
 MACRO_FILES.append(macro_file("zoo"))
 EXTRA_TARGETS.append("results/zoo/summary.csv")
+RESULT_TABLES.extend(["results/zoo/summary.csv", "results/zoo/layer_probes.csv"])
 
 
 rule zoo_convert:

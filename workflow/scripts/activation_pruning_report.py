@@ -10,6 +10,7 @@ from mobileopt.measurement import cost_model
 from mobileopt.reporting import thesis
 from mobileopt.core.artifacts import redirect_output_to
 from mobileopt.measurement.tflite_export import load_keras_model
+from mobileopt.measurement.litert_benchmark import require_one_machine
 
 
 def costs(model_files, latency_files):
@@ -22,6 +23,7 @@ def costs(model_files, latency_files):
 with redirect_output_to(snakemake.log[0]):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     section = params.config["activation_pruning"]
+    require_one_machine([*inp.toy_latency, *inp.autoencoder_latency])
     toy_runs, toy_cycles = rep.read_toy(inp.toy, "runs"), rep.read_toy(inp.toy, "cycles")
     gradients, toy_activations = rep.read_toy(inp.toy, "gradients"), rep.read_toy(inp.toy, "activations")
     ae_runs, ae_cycles = rep.read_autoencoder(inp.autoencoder, "runs"), rep.read_autoencoder(inp.autoencoder, "cycles")

@@ -6,10 +6,12 @@ from mobileopt.reporting import figures
 from mobileopt.reporting import tables
 from mobileopt.reporting import thesis
 from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.measurement.litert_benchmark import require_one_machine
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, config = snakemake.input, snakemake.output, snakemake.params.config
     max_drop = config["comparison"]["max_accuracy_drop_points"]
+    require_one_machine([*inp.latencies, inp.latency])
     cells = combination.combination_frame(list(map(artifacts.read_json, inp.records)),
                                           list(map(artifacts.read_json, inp.latencies)))
     variants = comparison.variants_frame(inp.structures, inp.compression, cells)

@@ -10,12 +10,14 @@ from mobileopt.structures.resnet import PUBLISHED
 from mobileopt.structures.experiment import baseline_multiply_adds
 from mobileopt.structures.variants import variant_specs
 from mobileopt.measurement.tflite_export import load_keras_model
+from mobileopt.measurement.litert_benchmark import require_one_machine
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, config = snakemake.input, snakemake.output, snakemake.params.config
     section = config["structures"]
     specs = variant_specs(section)
     names = [spec.name for spec in specs]
+    require_one_machine([*inp.latencies, inp.baseline_latency])
     metrics = dict(zip(names, map(artifacts.read_json, inp.metrics)))
     latencies = dict(zip(names, map(artifacts.read_json, inp.latencies)))
     base_metrics = artifacts.read_json(inp.baseline_metrics)

@@ -9,9 +9,11 @@ from mobileopt.reporting import thesis
 from mobileopt.zoo import applications as zoo
 from mobileopt.structures.report import write_compact_table
 from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.measurement.litert_benchmark import require_one_machine
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
+    require_one_machine([*inp.latencies, inp.machine])  # the roofline's peak and the zoo's latencies
     records = {name: artifacts.read_json(path) for name, path in zip(params.models, inp.records)}
     latencies = {key: artifacts.read_json(path) for key, path in zip(params.latency_keys, inp.latencies)}
     machine, probes = artifacts.read_json(inp.machine), pd.read_csv(inp.probes)

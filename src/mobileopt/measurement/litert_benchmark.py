@@ -14,6 +14,7 @@ latency is what a user feels), the model's size on disk, and the machine it ran 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -55,10 +56,51 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags_digest() -> str:
+    """Short digest of the CPU's instruction-set flags: two CPUs of one model name can differ in them
+    (AVX-512, VNNI, BF16 on x86; asimddp, fphp on ARM), and they decide which kernels run."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("flags", "Features"):
+                return hashlib.sha256(" ".join(sorted(value.split())).encode()).hexdigest()[:16]
+    except OSError:
+        pass
+    return "unknown"
+
+
 def machine_info() -> dict:
     return {"cpu": cpu_model(), "arch": platform.machine(), "system": platform.system(),
             "release": platform.release(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "runtime": litert_version()}
+            "runtime": litert_version(), "cpu_flags_sha256": cpu_flags_digest()}
+
+
+# What makes two latency records comparable: the same CPU (model, flags, cores) and runtime.
+FINGERPRINT_KEYS = ("cpu", "arch", "cores", "cpu_flags_sha256", "runtime")
+
+
+def fingerprint(machine: dict) -> dict:
+    return {key: machine.get(key) for key in FINGERPRINT_KEYS}
+
+
+class MixedMachinesError(ValueError):
+    """Latency records that a report compares were measured on different machines."""
+
+
+def require_one_machine(paths) -> None:
+    """Stop a report that would compare latencies timed on different CPUs (say, two cluster nodes):
+    their ratios would measure the machines, not the models. `paths`: JSON records with a "machine"."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        machine = json.loads(Path(path).read_text())["machine"]
+        groups.setdefault(json.dumps(fingerprint(machine), sort_keys=True), []).append(str(path))
+    if len(groups) > 1:
+        described = "; ".join(f"{json.loads(key)} ({len(names)} records, e.g. {names[0]})"
+                              for key, names in groups.items())
+        raise MixedMachinesError(
+            f"latency records from {len(groups)} different machines cannot be compared: {described}. "
+            "Time all of them on one machine (delete their latency JSONs and rerun, or on a cluster give the "
+            "timing rules one node type).")
 
 
 def random_inputs(interpreter, seed: int) -> list[np.ndarray]:

@@ -12,11 +12,12 @@ from mobileopt.reporting.numbers import thousands
 
 def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str, stamp: dict,
                 column_format: str | None = None, size: str | None = None, column_gap_pt: int | None = None,
-                fit_width: bool = False) -> None:
+                fit_width: bool = False, lead: str | None = None) -> None:
     """A pandas LaTeX table, stamped with its provenance, written atomically.
 
     Wide tables: `size` is a font size command (e.g. "\\small"), `column_gap_pt` narrows the column gaps, and
     `fit_width` scales the tabular down to the text width only when it is still wider (graphicx' resizebox).
+    `lead` is prose set before the table (e.g. the sentence that refers to it, when the table may be absent).
     """
     latex = frame.to_latex(index=False, escape=False, caption=caption, label=label, position="htbp",
                            column_format=column_format)
@@ -28,7 +29,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str,
         latex = latex.replace("\\begin{tabular}", "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else"
                               "\\width\\fi}{!}{%\n\\begin{tabular}", 1)
         latex = latex.replace("\\end{tabular}", "\\end{tabular}}", 1)
-    artifacts.atomic_write_text(path, artifacts.tex_header(stamp) + latex)
+    artifacts.atomic_write_text(path, artifacts.tex_header(stamp) + (f"{lead}\n\n" if lead else "") + latex)
 
 
 def dataset_table(arrays: dict[str, np.ndarray], source: str) -> pd.DataFrame:

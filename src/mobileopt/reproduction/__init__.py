@@ -1,0 +1,1 @@
+"""Did a run reproduce the thesis? Its numbers compared with the reference run's (reference/)."""
