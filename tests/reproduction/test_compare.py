@@ -200,3 +200,11 @@ def test_the_summary_counts_each_kind_of_number(reference_run, tmp_path, monkeyp
     # exact: BaselineParameters, tflite_bytes x2, method x2, variant x2; statistical: 2 macros, 2 accuracies
     assert report.by_kind(result) == ("exact 7 of 7 identical; statistical 4 of 4 within the sampling noise; "
                                       "machine-relative 9 of 10 within the latency tolerance")
+
+
+def test_thesis_table_has_short_headers_and_thousands_separators(reference_run, tmp_path, monkeypatch):
+    _, frame = evaluate(tmp_path / "reference_run", config_for(reference_run), monkeypatch)
+    table = report.thesis_table(pd.concat([frame] * 100, ignore_index=True))
+    assert list(table.columns) == ["Kind", "Numbers", "Identical", "Within", "Outside", "Missing", "New", "Shown"]
+    assert table.set_index("Kind").loc["exact", "Numbers"] == "700"
+    assert table.set_index("Kind").loc["machine-relative", "Identical"] == "1{,}000"

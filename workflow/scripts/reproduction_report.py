@@ -21,10 +21,13 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.atomic_write_text(out.macros, thesis.macros_tex(report.thesis_macros(result), stamp))
     artifacts.record_provenance(out.macros, "macros", "Reproduction statement of the title page", stamp)
     if result["status"] == "compared":
-        tables.write_table(report.thesis_table(frame), out.table, stamp=stamp, label="tab:reproduction",
-                           caption="This run's thesis numbers against the reference run's, by kind of number "
-                                   "(results/reproduction/report.html lists each).",
-                           lead="Table~\\ref{tab:reproduction} counts the outcomes of this build.")
+        table = report.thesis_table(frame)
+        tables.write_table(table, out.table, stamp=stamp, label="tab:reproduction",
+                           caption="This build's numbers against the reference run's, by kind of number: "
+                                   "identical, within the tolerance of their kind, outside it, missing from "
+                                   "this build, new (not in the reference), or shown without a verdict.",
+                           lead="Table~\\ref{tab:reproduction} counts the outcomes of this build.",
+                           column_format="l" + "r" * (len(table.columns) - 1))
     else:
         artifacts.atomic_write_text(out.table, artifacts.tex_header(stamp) + "\\noindent\\emph{"
                                     + thesis.latex_escape(result["reason"]) + "}\n")

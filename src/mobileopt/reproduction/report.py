@@ -6,6 +6,7 @@ import html
 
 import pandas as pd
 
+from mobileopt.reporting.numbers import thousands
 from mobileopt.reporting.thesis import Macro, latex_escape
 from mobileopt.reproduction import classes
 
@@ -119,5 +120,10 @@ def thesis_macros(result: dict) -> list[Macro]:
 
 
 def thesis_table(frame: pd.DataFrame) -> pd.DataFrame:
-    table = class_table(frame).rename(columns=str.capitalize)
-    return table.rename(columns={"Class": "Kind of number", "Not in reference": "New"})
+    """The appendix table: short headers (it has eight columns) and the thesis' thousands separators."""
+    table = class_table(frame)
+    counts = [column for column in table.columns if column != "class"]
+    table[counts] = table[counts].map(thousands)
+    return table.rename(columns={"class": "Kind", "numbers": "Numbers", classes.IDENTICAL: "Identical",
+                                 classes.WITHIN: "Within", classes.OUTSIDE: "Outside", classes.MISSING: "Missing",
+                                 classes.NEW: "New", classes.SHOWN: "Shown"})
