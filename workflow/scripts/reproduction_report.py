@@ -13,9 +13,10 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.write_json(out.run, result["run"])
     artifacts.atomic_write_text(out.frame, frame.to_csv(index=False))
     artifacts.write_json(out.summary, {key: value for key, value in result.items() if key != "rules"})
-    artifacts.atomic_write_text(out.text, report.terminal_text(result, frame))
+    screen = report.terminal_text(result, frame)
+    artifacts.atomic_write_text(out.text, screen)
     artifacts.atomic_write_text(out.html, report.html_page(result, frame))
-    print(report.terminal_text(result, frame))
+    print(screen)
 
     stamp = artifacts.provenance(snakemake.rule, config, [out.summary])
     artifacts.atomic_write_text(out.macros, thesis.macros_tex(report.thesis_macros(result), stamp))

@@ -44,29 +44,30 @@ def litert_version() -> str:
         return "LiteRT (version unknown)"
 
 
-def cpu_model() -> str:
-    """Best effort: /proc/cpuinfo names the CPU on Linux and Android; platform.processor() elsewhere."""
+def cpuinfo_value(keys: tuple[str, ...]) -> str | None:
+    """The first /proc/cpuinfo field named one of `keys` (Linux and Android); None elsewhere."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key.strip() in ("model name", "Hardware", "Model", "cpu model"):
+            if key.strip() in keys:
                 return value.strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def cpu_model() -> str:
+    """Best effort: /proc/cpuinfo names the CPU on Linux and Android; platform.processor() elsewhere."""
+    return cpuinfo_value(("model name", "Hardware", "Model", "cpu model")) or platform.processor() or platform.machine()
 
 
 def cpu_flags_digest() -> str:
     """Short digest of the CPU's instruction-set flags: two CPUs of one model name can differ in them
     (AVX-512, VNNI, BF16 on x86; asimddp, fphp on ARM), and they decide which kernels run."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in ("flags", "Features"):
-                return hashlib.sha256(" ".join(sorted(value.split())).encode()).hexdigest()[:16]
-    except OSError:
-        pass
-    return "unknown"
+    flags = cpuinfo_value(("flags", "Features"))
+    if flags is None:
+        return "unknown"
+    return hashlib.sha256(" ".join(sorted(flags.split())).encode()).hexdigest()[:16]
 
 
 def machine_info() -> dict:

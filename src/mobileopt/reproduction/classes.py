@@ -34,19 +34,30 @@ _MACHINE = re.compile(
 _MACHINE_SOURCES = re.compile(r"sparse_kernels|zoo/machine|layer_probes")
 _STATISTICAL = re.compile(r"Accura|Points|Verdict|Direction|Gap")
 _POINTS = re.compile(r"Points|Gap")
+_MILLISECONDS = re.compile(r"Ms(?![a-z])")
+_RATE = re.compile(r"[Ff]lops|GBs")
 
-_NOT_A_VALUE = {"", "--", "nan", "None"}
+
+def is_table_column(name: str) -> bool:
+    """Table columns are snake_case (test_accuracy, speedup); macro names CamelCase."""
+    return "_" in name or name.islower()
 
 
 def camel(name: str) -> str:
-    """Table columns in the CamelCase of macro names (test_accuracy -> TestAccuracy), so one set of
-    rules classifies both."""
+    """A name in the CamelCase of macro names (test_accuracy -> TestAccuracy), so one set of rules
+    classifies macros and table columns."""
+    if not is_table_column(name):
+        return name
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name))
 
 
+def is_milliseconds(name: str) -> bool:
+    return bool(_MILLISECONDS.search(camel(name)))
+
+
 def classify(name: str, source: str = "") -> str:
-    is_macro = not ("_" in name or name.islower())
-    name = name if is_macro else camel(name)
+    is_macro = not is_table_column(name)
+    name = camel(name)
     if _INFORMATIONAL.search(name):
         return INFORMATIONAL
     # A timing file's macros are timings; its table columns are classed by name (sizes stay exact).
@@ -114,8 +125,8 @@ def judge(name: str, number_class: str, reference, reproduced, context: Context)
         return Verdict(SHOWN, "not judged")
     if reproduced is None:
         return Verdict(MISSING, "not produced by this run")
-    same = _same(reference, reproduced)
     ref, run = parse(reference), parse(reproduced)
+    same = _same(reference, reproduced, ref, run)
     if number_class == MACHINE and ref is not None and run is not None:
         # Judged as ratios even when the printed values agree: the same milliseconds on a machine
         # whose baseline is twice as slow is a different result.
@@ -133,10 +144,10 @@ def judge(name: str, number_class: str, reference, reproduced, context: Context)
     return Verdict(WITHIN if difference <= allowed + slack else OUTSIDE, f"+-{allowed:.2f} points")
 
 
-def _same(reference, reproduced) -> bool:
+def _same(reference, reproduced, ref: Parsed | None, run: Parsed | None) -> bool:
+    """The same text, or the same full-precision number written differently."""
     if str(reference) == str(reproduced):
         return True
-    ref, run = parse(reference), parse(reproduced)
     return ref is not None and run is not None and ref.half_unit == 0 and run.half_unit == 0 \
         and math.isclose(ref.number, run.number, rel_tol=1e-12, abs_tol=0.0)
 
@@ -146,9 +157,9 @@ def accuracy_tolerance(name: str, reference_value: float, context: Context) -> f
     show on n test images (a two-sample Wald interval): z * sqrt(2 p (1 - p) / n). An accuracy
     difference (points between two models) carries the noise of two such accuracies, so twice the
     variance. A fraction-valued accuracy (CSV column, 0.9926) is judged in the same units."""
-    if _POINTS.search(camel(name) if "_" in name else name):
+    if _POINTS.search(camel(name)):
         p, variance_terms, scale = context.baseline_accuracy, 4, 100.0
-    elif 0.0 <= reference_value <= 1.0 and "_" in name:
+    elif 0.0 <= reference_value <= 1.0 and is_table_column(name):
         p, variance_terms, scale = reference_value, 2, 1.0
     elif 0.0 <= reference_value <= 100.0:
         p, variance_terms, scale = reference_value / 100.0, 2, 100.0
@@ -163,14 +174,13 @@ def _judge_machine(name: str, ref: Parsed, run: Parsed, context: Context) -> Ver
     """Reference latencies are scaled by the machine's slowdown (rates by its inverse), so a uniformly
     slower machine reproduces; then a relative tolerance. Ratios, counts and choices are compared as
     they are."""
-    key = camel(name) if "_" in name else name
     scale = 1.0
     how = f"+-{100 * context.latency_tolerance:.0f} %"
     if context.slowdown:
-        if re.search(r"Ms(?![a-z])", key):
+        if is_milliseconds(name):
             scale = context.slowdown
             how += f" after scaling the reference by this machine's slowdown ({context.slowdown:.2f}x)"
-        elif re.search(r"[Ff]lops|GBs", key):
+        elif _RATE.search(camel(name)):
             scale = 1.0 / context.slowdown
             how += f" after dividing the reference rate by this machine's slowdown ({context.slowdown:.2f}x)"
     expected = ref.number * scale

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 import statistics
 from dataclasses import dataclass
 from importlib import metadata
@@ -17,8 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from mobileopt.core.config import config_hash, result_config
+from mobileopt.measurement.litert_benchmark import fingerprint, machine_info
+from mobileopt.reporting.thesis import read_macro_file
 from mobileopt.reproduction import classes
 from mobileopt.reproduction.classes import Context, classify, judge, parse
+from mobileopt.reproduction.sections import thesis_sections
 
 # Columns that name a row of a result table, in the order a reader scans for them.
 ROW_KEYS = ("method", "variant", "label", "model", "format", "engine", "layer", "batch", "pattern", "probe",
@@ -53,32 +55,47 @@ class BrokenReferenceError(RuntimeError):
     """The reference directory exists but cannot be read."""
 
 
+def _broken(directory: Path, error: Exception) -> BrokenReferenceError:
+    return BrokenReferenceError(
+        f"the reference values in {directory}/ cannot be read ({type(error).__name__}: {error}); restore "
+        f"them (git checkout -- {directory}) or refresh them from a finished default run "
+        "(python -m mobileopt.reproduction.reference)")
+
+
+def read_manifest(directory: str | Path) -> dict | None:
+    """The reference's manifest; None when there is no reference (no manifest.json)."""
+    path = Path(directory) / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise _broken(Path(directory), error) from error
+
+
 def load_reference(directory: str | Path) -> Reference | None:
     """The reference in `directory`; None when there is none (no manifest.json)."""
     directory = Path(directory)
-    manifest_path = directory / "manifest.json"
-    if not manifest_path.is_file():
+    manifest = read_manifest(directory)
+    if manifest is None:
         return None
     try:
-        manifest = json.loads(manifest_path.read_text())
         macros = read_table(directory / "macros.csv")[["name", "value", "source"]]
         tables = {path: read_table(directory / "tables" / path) for path in manifest["tables"]}
     except (OSError, ValueError, KeyError, pd.errors.ParserError) as error:
-        raise BrokenReferenceError(
-            f"the reference values in {directory}/ cannot be read ({type(error).__name__}: {error}); restore "
-            f"them (git checkout -- {directory}) or refresh them from a finished default run "
-            "(python -m mobileopt.reproduction.reference)") from error
+        raise _broken(directory, error) from error
     return Reference(directory, manifest, macros, tables)
 
 
 def reference_files(directory: str | Path, config: dict) -> list[str]:
-    """The reference's files when it belongs to this configuration (a rule's inputs), else none."""
-    reference = load_reference(directory)
-    if reference is None or reference.manifest["config_key"] != numbers_key(config):
+    """The reference's files when it belongs to this configuration (a rule's inputs), else none. Reads
+    only the manifest: the workflow calls this on every start."""
+    manifest = read_manifest(directory)
+    if manifest is None or manifest["config_key"] != numbers_key(config):
         return []
     directory = Path(directory)
     return [str(directory / name) for name in ("manifest.json", "macros.csv")] + \
-        [str(directory / "tables" / path) for path in reference.manifest["tables"]]
+        [str(directory / "tables" / path) for path in manifest["tables"]]
 
 
 def software_versions() -> dict[str, str]:
@@ -91,15 +108,9 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
-def machine_fingerprint() -> dict:
-    from mobileopt.measurement.litert_benchmark import fingerprint, machine_info
-
-    return fingerprint(machine_info())
-
-
 def run_description(config: dict, code_version: str, tables: list[str]) -> dict:
     return {"config_name": config["name"], "config_key": numbers_key(config), "code_version": code_version,
-            "software": software_versions(), "machine": machine_fingerprint(), "tables": sorted(tables)}
+            "software": software_versions(), "machine": fingerprint(machine_info()), "tables": sorted(tables)}
 
 
 def table_sources(provenance_records: list[dict]) -> dict[str, list[str]]:
@@ -119,7 +130,7 @@ def slowdown(reference_macros: dict[str, str], run_macros: dict[str, str]) -> fl
     """Median ratio run / reference over every latency (milliseconds) both runs printed."""
     ratios = []
     for name, value in reference_macros.items():
-        if classify(name) == classes.MACHINE and re.search(r"Ms$", name):
+        if classify(name) == classes.MACHINE and classes.is_milliseconds(name):
             ref, run = parse(value), parse(run_macros.get(name, ""))
             if ref and run and ref.number > 0 and run.number > 0:
                 ratios.append(run.number / ref.number)
@@ -141,9 +152,17 @@ def compare(reference: Reference, run_macros: pd.DataFrame, run_tables: dict[str
             sections: dict[str, list[str]], table_names: dict[str, list[str]], settings: dict) -> pd.DataFrame:
     """One row per number the thesis prints: every macro its text uses and every cell of the result
     tables its tables are drawn from. Macros the text never uses are left out."""
-    ref_values = dict(zip(reference.macros["name"], reference.macros["value"]))
-    run_values = dict(zip(run_macros["name"], run_macros["value"]))
-    context = context_from(ref_values, run_values, settings)
+    context = context_from(_values(reference.macros), _values(run_macros), settings)
+    return _compare(reference, run_macros, run_tables, sections, table_names, context)
+
+
+def _values(macros: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(macros["name"], macros["value"]))
+
+
+def _compare(reference: Reference, run_macros: pd.DataFrame, run_tables: dict[str, pd.DataFrame],
+             sections: dict[str, list[str]], table_names: dict[str, list[str]], context: Context) -> pd.DataFrame:
+    ref_values, run_values = _values(reference.macros), _values(run_macros)
     rows = []
     for name, value, source in reference.macros[["name", "value", "source"]].itertuples(index=False):
         if name in sections:
@@ -177,11 +196,11 @@ def _row_label(row: pd.Series, index: int) -> str:
 def _table_rows(path: str, reference: pd.DataFrame, run: pd.DataFrame | None, section: str,
                 context: Context) -> list[dict]:
     rows = []
+    column_classes = {column: classify(column, path) for column in reference.columns}
     for index, ref_row in reference.iterrows():
         run_row = run.iloc[index] if run is not None and index < len(run) else None
         label = _row_label(ref_row, index)
-        for column in reference.columns:
-            number_class = classify(column, path)
+        for column, number_class in column_classes.items():
             reproduced = run_row[column] if run_row is not None and column in run_row.index else None
             rows.append(_row(f"{label}: {column}", "table cell", number_class, section, path,
                              ref_row[column], reproduced, context))
@@ -217,29 +236,26 @@ def evaluate(config: dict, macro_files: list[str], table_paths: list[str], recor
     """The reproduction result of a run (summary dict, one row per number). A configuration without a
     reference gives status 'no reference' and no rows: other data sets and the small test config
     run to the end."""
-    from mobileopt.reporting.thesis import read_macro_file
-    from mobileopt.reproduction.sections import thesis_sections
-
     settings = config["reproduction"]
     run = run_description(config, code_version, table_paths)
     empty = pd.DataFrame(columns=COLUMNS)
     directory = settings["reference_dir"]
-    reference = load_reference(directory)
-    if reference is None:
+    manifest = read_manifest(directory)
+    if manifest is None:
         return {"status": "no reference", "run": run,
                 "reason": f"No reference values in {directory}/ (python -m mobileopt.reproduction.reference "
                           "writes them from a finished run)."}, empty
-    if reference.manifest["config_key"] != run["config_key"]:
+    if manifest["config_key"] != run["config_key"]:
         return {"status": "no reference", "run": run,
                 "reason": f"No reference values for configuration {config['name']} (key {run['config_key']}); "
                           f"the reference in {directory}/ is of configuration "
-                          f"{reference.manifest['config_name']} (key {reference.manifest['config_key']})."}, empty
+                          f"{manifest['config_name']} (key {manifest['config_key']})."}, empty
+    reference = load_reference(directory)
     macros = pd.DataFrame([{"name": m.name, "value": m.value, "source": m.source}
                            for path in macro_files for m in read_macro_file(path)])
     tables = {path: read_table(path) for path in table_paths}
     records = [json.loads(Path(path).read_text()) for path in record_paths]
-    frame = compare(reference, macros, tables, thesis_sections(main_tex), table_sources(records), settings)
-    context = context_from(dict(zip(reference.macros["name"], reference.macros["value"])),
-                           dict(zip(macros["name"], macros["value"])), settings)
+    context = context_from(_values(reference.macros), _values(macros), settings)
+    frame = _compare(reference, macros, tables, thesis_sections(main_tex), table_sources(records), context)
     return {"status": "compared", "counts": summary(frame), "run": run, "reference": reference.manifest,
             "slowdown": context.slowdown, "rules": RULES}, frame
