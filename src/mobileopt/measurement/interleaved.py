@@ -1,0 +1,137 @@
+"""Latency comparisons that survive a noisy machine: several .tflite models timed in one process, interleaved.
+
+Timing models one after another (one process each) lets drift between the runs (another job starting,
+the CPU clocking down, a neighbour on a shared node) pass for a difference between the models. Here the
+timing proceeds in rounds in one process: each round visits the models in a fresh random order and times
+`runs_per_round` consecutive invocations of each after a warm-up. Whatever slows the machine during a
+round slows all models in it, and no model is always timed first or last.
+
+Each round builds fresh interpreters (in random order). Two interpreters of one byte-identical model can
+differ by 1-2 % for as long as they live, depending on where their buffers land in memory (layout effects,
+Mytkowicz et al., ASPLOS 2009). With one interpreter per model for the whole run that bias is the same in
+every round, so the bootstrap cannot see it: on the development machine a model came out "faster" or
+"slower" than its own copy in most runs. Fresh interpreters re-draw the layout every round and so turn
+that bias into round-to-round variance, which the interval accounts for (the remedy of Stabilizer,
+Curtsinger and Berger, ASPLOS 2013).
+
+The uncertainty of a speed-up is a percentile bootstrap over rounds: a resample draws round indices with
+replacement and uses the same rounds for both models, because they were timed side by side in each round.
+
+    timings = time_interleaved({"baseline": Path("base.tflite"), "pruned": Path("pruned.tflite")})
+    verdict(speedup_interval(timings, reference="baseline", model="pruned"))  # "faster", "slower" or "tie"
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mobileopt.measurement import litert_benchmark
+
+COLUMNS = ["model", "round", "run", "milliseconds"]
+
+
+def open_interpreter(path: Path, threads: int, seed: int):
+    """A LiteRT interpreter for `path`, its inputs set to seeded random values; SystemExit naming a bad file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SystemExit(f"interleaved: {path} does not exist")
+    Interpreter = litert_benchmark.load_interpreter_class()
+    try:
+        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as err:
+        raise SystemExit(f"interleaved: {path} is not a valid TFLite model ({err}); "
+                         "rebuild it (snakemake deletes and remakes it if you delete the file)") from err
+    for detail, value in zip(interpreter.get_input_details(), litert_benchmark.random_inputs(interpreter, seed)):
+        interpreter.set_tensor(detail["index"], value)
+    return interpreter
+
+
+def timed_runs(interpreter, warmup_runs: int, runs: int) -> list[float]:
+    """Milliseconds of `runs` consecutive invoke() calls, after `warmup_runs` untimed ones."""
+    for _ in range(warmup_runs):
+        interpreter.invoke()
+    latencies = []
+    for _ in range(runs):
+        started = time.perf_counter_ns()
+        interpreter.invoke()
+        latencies.append((time.perf_counter_ns() - started) / 1e6)
+    return latencies
+
+
+def time_interleaved(models: dict[str, Path], threads: int = 1, warmup_runs: int = 20, rounds: int = 30,
+                     runs_per_round: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Tidy timings (model, round, run, milliseconds), rows in the order they were timed. In every round each
+    model gets a fresh interpreter and `warmup_runs` untimed invocations right before its timed ones.
+    frame.attrs["machine"] describes the machine (litert_benchmark.machine_info())."""
+    if not models:
+        raise ValueError("time_interleaved needs at least one model")
+    if threads < 1 or rounds < 1 or runs_per_round < 1 or warmup_runs < 0:
+        raise ValueError(f"threads, rounds and runs_per_round must be >= 1 and warmup_runs >= 0 (got threads="
+                         f"{threads}, rounds={rounds}, runs_per_round={runs_per_round}, warmup_runs={warmup_runs})")
+    names = list(models)
+    order = np.random.default_rng(seed)
+    rows = []
+    for round_index in range(rounds):
+        # All interpreters exist before any is timed, so a bad file stops the run before round 0 is timed.
+        interpreters = {names[i]: open_interpreter(models[names[i]], threads, seed)
+                        for i in order.permutation(len(names))}
+        for position in order.permutation(len(names)):
+            name = names[position]
+            latencies = timed_runs(interpreters[name], warmup_runs, runs_per_round)
+            rows += [(name, round_index, run, latency) for run, latency in enumerate(latencies)]
+    timings = pd.DataFrame(rows, columns=COLUMNS)
+    timings.attrs["machine"] = litert_benchmark.machine_info()
+    return timings
+
+
+def round_medians(timings: pd.DataFrame) -> pd.DataFrame:
+    """Median latency (ms) of each model (rows) in each round (columns)."""
+    return timings.groupby(["model", "round"])["milliseconds"].median().unstack("round")
+
+
+def speedup_interval(timings: pd.DataFrame, reference: str, model: str, confidence: float = 0.95,
+                     resamples: int = 2000, seed: int = 0) -> dict:
+    """How many times faster `model` runs than `reference` (> 1: faster), with a bootstrap interval.
+
+    speedup: median latency of the reference over that of the model, over all runs. low, high: the
+    percentile interval of the ratio of the medians of per-round medians, over rounds resampled in pairs."""
+    if not 0 < confidence < 1 or resamples < 1:
+        raise ValueError(f"need 0 < confidence < 1 and resamples >= 1 (got {confidence}, {resamples})")
+    medians = round_medians(timings)
+    missing = {reference, model} - set(medians.index)
+    if missing:
+        raise ValueError(f"no timings of {sorted(missing)}; timed: {sorted(medians.index)}")
+    paired = medians.loc[[reference, model]]
+    if paired.isna().any(axis=None):
+        raise ValueError(f"{reference} and {model} were not timed in the same rounds; time them together")
+    reference_rounds, model_rounds = paired.to_numpy()
+    resampled = np.random.default_rng(seed).integers(0, len(reference_rounds), (resamples, len(reference_rounds)))
+    ratios = np.median(reference_rounds[resampled], axis=1) / np.median(model_rounds[resampled], axis=1)
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(ratios, [tail, 100 - tail])
+    latency = timings.groupby("model")["milliseconds"].median()
+    return {"speedup": float(latency[reference] / latency[model]), "low": float(low), "high": float(high)}
+
+
+def verdict(interval: dict) -> str:
+    """The model against the reference: "faster" or "slower" only when the whole interval says so."""
+    if interval["low"] > 1:
+        return "faster"
+    if interval["high"] < 1:
+        return "slower"
+    return "tie"
+
+
+def intervals(timings: pd.DataFrame, reference: str, confidence: float = 0.95, resamples: int = 2000,
+              seed: int = 0) -> pd.DataFrame:
+    """Every timed model against `reference`: speed-up, its bootstrap interval and the verdict, one row
+    per model (the reference itself included: its interval is [1, 1])."""
+    rows = []
+    for model in timings["model"].unique():
+        interval = speedup_interval(timings, reference, model, confidence, resamples, seed)
+        rows.append({"model": model, **interval, "verdict": verdict(interval)})
+    return pd.DataFrame(rows)
