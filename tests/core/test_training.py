@@ -11,16 +11,19 @@ from tests.conftest import REPO
 from mobileopt.core import data
 
 
-def train_once(tmp_path, tag, npz):
+def train_once(tmp_path, tag, npz, seeds=None):
     config = yaml.safe_load((REPO / "config" / "small.yaml").read_text())
     config["data"].update(train_limit=400, test_limit=200)
-    config_path = tmp_path / "config.yaml"
+    if seeds is not None:
+        config["seeds"] = seeds
+    config_path = tmp_path / f"config_{tag}.yaml"
     config_path.write_text(yaml.safe_dump(config))
     out = tmp_path / tag
     subprocess.run([sys.executable, "-m", "mobileopt.core.training", "--config", str(config_path),
                     "--data", str(npz), "--model", str(out / "model.keras"),
                     "--history", str(out / "history.csv"), "--metrics", str(out / "metrics.json"),
-                    "--threads", "2"], check=True, capture_output=True, timeout=300)
+                    "--predictions", str(out / "predictions.npz"), "--threads", "2"],
+                   check=True, capture_output=True, timeout=300)
     return json.loads((out / "metrics.json").read_text()), (out / "history.csv").read_text()
 
 
@@ -35,6 +38,27 @@ def test_same_seed_same_metrics(tmp_path, tiny_arrays):
         assert first[key] == second[key], key
     assert first_history == second_history
     assert first["train_images"] == 400 and first["test_images"] == 200
+    assert first["settings"]["precision"] == "mixed_bfloat16"  # the small config's: bf16 is deterministic too
+
+
+@pytest.mark.slow
+def test_seeds_give_distinct_trainings_and_each_is_independent_of_the_others(tmp_path, tiny_arrays):
+    """Each configured seed trains its own model from its own derived seed; dropping a seed from the
+    list changes nothing about the others (each training reseeds before it builds its model)."""
+    arrays = {key: value.repeat(2, axis=0) for key, value in tiny_arrays.items()}
+    npz = tmp_path / "dataset.npz"
+    data.save_dataset(arrays, npz, "tiny", pinned=False)
+    both, _ = train_once(tmp_path, "both", npz, seeds=[0, 1])
+    alone, _ = train_once(tmp_path, "alone", npz, seeds=[1])
+    first, second = both["replicates"]
+    assert first["seed"] != second["seed"] and first["test_loss"] != second["test_loss"]
+    def result(run):  # everything but the wall time
+        return {key: value for key, value in run.items() if key != "train_seconds"}
+
+    assert result(alone["replicates"][0]) == result(second)  # seed 1 alone = beside seed 0, bit for bit
+    with np.load(tmp_path / "both" / "predictions.npz") as stored:
+        assert stored["test"].shape == (2, 200) and stored["selection"].shape[0] == 2
+    assert both["test_accuracy"] == pytest.approx((first["test_accuracy"] + second["test_accuracy"]) / 2)
 
 
 # --- determinism of the other training paths: a structures variant and a compression fine-tune ----------
@@ -44,7 +68,7 @@ def tiny_config(tmp_path, seed: int) -> dict:
     config = yaml.safe_load((REPO / "config" / "small.yaml").read_text())
     config["seed"] = seed
     config["data"].update(train_limit=300, test_limit=100)
-    config["compression"]["fine_tune"]["train_images"] = 300
+    config["compression"]["fine_tune"]["train_images"] = 270  # the last 30 are the selection split
     return config
 
 
@@ -90,18 +114,21 @@ def train_structures_variant(tmp_path, tag, seed, npz, variant="separable_i1"):
 
 
 @pytest.mark.slow
-def test_structures_variant_training_is_deterministic(tmp_path, tiny_npz):
+@pytest.mark.parametrize("variant", ["separable_i1", "standard_reference"])  # float32 and mixed bfloat16
+def test_structures_variant_training_is_deterministic(tmp_path, tiny_npz, variant):
     """mobileopt.structures.experiment.train_variant (rule structures_train): the same seed gives the
     same weights, metrics, epoch history and per-batch log; another seed other weights."""
-    first, first_metrics, first_history, first_batches = train_structures_variant(tmp_path, "a", 42, tiny_npz)
+    first, first_metrics, first_history, first_batches = train_structures_variant(tmp_path, "a", 42, tiny_npz,
+                                                                                  variant)
     second, second_metrics, second_history, second_batches = train_structures_variant(tmp_path, "b", 42,
-                                                                                      tiny_npz)
+                                                                                      tiny_npz, variant)
     assert_same_weights(first, second)
     for key in ("test_accuracy", "test_loss", "parameters", "multiply_adds", "epochs_run", "best_epoch"):
         assert first_metrics[key] == second_metrics[key], key
     assert first_history == second_history and first_batches == second_batches
-    assert first_metrics["variant"] == "separable_i1" and first_metrics["train_images"] == 300
-    other, other_metrics, _, other_batches = train_structures_variant(tmp_path, "c", 7, tiny_npz)
+    assert first_metrics["variant"] == variant and first_metrics["train_images"] == 300
+    assert all(array.dtype == np.float32 for array in first)  # saved in float32, whatever the precision
+    other, other_metrics, _, other_batches = train_structures_variant(tmp_path, "c", 7, tiny_npz, variant)
     assert_weights_differ(first, other)
     assert other_batches != first_batches and other_metrics["seed"] == 7
 
@@ -163,7 +190,7 @@ def test_compression_fine_tune_is_deterministic(tmp_path, tiny_npz):
     for key in ("test_accuracy", "test_loss", "nonzero_parameters", "epochs_run", "sparsity"):
         assert first_metrics[key] == second_metrics[key], key
     assert first_history == second_history
-    assert first_metrics["variant"] == "sparsity_90" and first_metrics["train_images"] == 300
+    assert first_metrics["variant"] == "sparsity_90" and first_metrics["train_images"] == 270
     other, _, other_history = fine_tune_once(tmp_path, "c", 7, tiny_npz, baseline)
     assert_weights_differ(first, other)
     assert other_history != first_history

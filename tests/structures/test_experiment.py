@@ -3,6 +3,8 @@ builders themselves, the variant list from the config, training one variant, and
 import math
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 import tf_keras as keras
 import yaml
@@ -337,19 +339,38 @@ def test_decomposition_frame_checks_the_formula_on_every_layer():
     assert (frame["P"] < frame["bound"]).all()
 
 
-def test_summary_frame_ratios():
-    spec = structures_variants.VariantSpec("separable_i1", "separable", {"depth_multiplier": 1})
-    metrics = {"separable_i1": {"test_accuracy": 0.98, "parameters": 100, "multiply_adds": 50,
-                                "weight_layers": 4, "epochs_run": 3, "best_epoch": 3,
-                                "train_seconds": 1.0}}
-    latency = {"separable_i1": {"size_bytes": 400, "median_ms": 0.05, "p90_ms": 0.06}}
-    frame = structures_report.summary_frame([spec], metrics, latency,
+def predictions_with_accuracy(accuracies: list[float], images: int = 2000) -> dict:
+    """A predictions.npz-like dict: one row per seed, the first `accuracy * images` images right."""
+    labels = np.arange(images) % 10
+    rows = [np.where(np.arange(images) < round(accuracy * images), labels, (labels + 1) % 10)
+            for accuracy in accuracies]
+    return {"test": np.stack(rows), "test_labels": labels}
+
+
+def test_summary_frame_ratios_and_verdicts():
+    specs = [structures_variants.VariantSpec("standard_reference", "standard"),
+             structures_variants.VariantSpec("separable_i1", "separable", {"depth_multiplier": 1})]
+    metrics = {name: {"test_accuracy": accuracy, "test_accuracy_std": 0.001, "validation_accuracy": accuracy,
+                      "replicates": [{}, {}, {}], "parameters": 100, "multiply_adds": 50, "weight_layers": 4,
+                      "epochs_run": 3, "best_epoch": 3, "train_seconds": 1.0}
+               for name, accuracy in (("standard_reference", 0.99), ("separable_i1", 0.98))}
+    latency = {name: {"size_bytes": 400, "median_ms": 0.05, "p90_ms": 0.06} for name in metrics}
+    predictions = {"standard_reference": predictions_with_accuracy([0.99, 0.991, 0.989]),
+                   "separable_i1": predictions_with_accuracy([0.95, 0.951, 0.949])}
+    frame = structures_report.summary_frame(specs, metrics, latency,
                                             {"test_accuracy": 0.99, "parameters": 1000,
                                              "multiply_adds": 500},
-                                            {"size_bytes": 4000, "median_ms": 0.1})
-    row = frame.iloc[0]
-    assert row["multiply_adds_ratio"] == 0.1 and row["latency_ratio"] == 0.5
+                                            {"size_bytes": 4000, "median_ms": 0.1}, predictions,
+                                            pd.DataFrame({"model": ["standard_reference", "separable_i1"],
+                                                          "speedup": [1.0, 2.0], "low": [0.98, 1.9],
+                                                          "high": [1.02, 2.1], "verdict": ["tie", "faster"]}))
+    row = frame.set_index("variant").loc["separable_i1"]
+    assert row["multiply_adds_ratio"] == 0.1 and row["latency_ratio"] == 0.5  # 1 / interleaved speed-up
+    assert row["latency_ratio_low"] == pytest.approx(1 / 2.1) and row["latency_verdict"] == "faster"
+    assert row["separate_job_latency_ratio"] == 0.5
     assert row["accuracy_change_points"] == pytest.approx(-1.0)
-    assert row["label"] == "separable, $I=1$"
-    assert {"method", "variant", "test_accuracy", "parameters", "multiply_adds", "tflite_bytes",
-            "latency_median_ms", "latency_p90_ms"} <= set(frame.columns)
+    assert row["label"] == "separable, $I=1$" and row["seeds"] == 3
+    assert row["vs_reference"] == "worse" and row["vs_reference_points"] == pytest.approx(-4.0)
+    assert frame.set_index("variant").loc["standard_reference", "vs_reference"] == "tie"  # itself
+    assert {"method", "variant", "test_accuracy", "validation_accuracy", "parameters", "multiply_adds",
+            "tflite_bytes", "latency_median_ms", "latency_p90_ms"} <= set(frame.columns)

@@ -17,8 +17,9 @@ rule baseline_train:
         model="results/baseline/model.keras",
         history="results/baseline/history.csv",
         metrics="results/baseline/metrics.json",
+        predictions="results/baseline/predictions.npz",
     params:
-        config=settings("seed", "baseline", *DATA_LIMITS),
+        config=settings("seed", "seeds", "baseline", *DATA_LIMITS),
         train_threads=config["train_threads"],
     threads: config["train_threads"]
     # Every compression rule fine-tunes this model: start it before independent work fills the cores.

@@ -40,6 +40,9 @@ DATASET_MANIFEST = "data/dataset.json"
 GENERATED = "thesis/generated"
 # What a job that reads the data set needs of the data config (the download's own keys are its own).
 DATA_LIMITS = ("data.train_limit", "data.test_limit")
+# ... and what a job that evaluates classifiers needs: also the selection split every variant is chosen
+# on (mobileopt.core.training.selection_split: the baseline's validation images).
+CLASSIFIER_DATA = (*DATA_LIMITS, "baseline.validation_fraction")
 # Timing jobs ask for more cores than any machine has: Snakemake scales them down to --cores, so they
 # run alone and no training distorts a latency. The Slurm profile sets them to 2 on an exclusive node.
 TIMING_THREADS = 64

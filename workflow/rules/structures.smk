@@ -17,7 +17,7 @@ THESIS_ARTIFACTS.extend([
 MACRO_FILES.append(macro_file("structures"))
 EXTRA_TARGETS.append("results/structures/summary.csv")
 RESULT_TABLES.extend(["results/structures/summary.csv", "results/structures/decomposition.csv",
-                      "results/structures/resnet.csv"])
+                      "results/structures/resnet.csv", "results/structures/latency_intervals.csv"])
 
 
 rule structures_train:
@@ -30,17 +30,18 @@ rule structures_train:
         history="results/structures/{variant}/history.csv",
         metrics="results/structures/{variant}/metrics.json",
         batches="results/structures/{variant}/batches.csv",
+        predictions="results/structures/{variant}/predictions.npz",
     params:
         # What this variant depends on, so a config change reruns exactly the variants it touches.
         spec=lambda wildcards: canonical(asdict(variant_spec(config["structures"], wildcards.variant))),
-        config=settings("seed", "structures.training", *DATA_LIMITS),
+        config=settings("seed", "seeds", "structures.training", *CLASSIFIER_DATA),
         train_threads=config["train_threads"],
     wildcard_constraints:
         variant="|".join(STRUCTURES_VARIANTS),
     threads: config["train_threads"]
     resources:
         mem_mb=3000,
-        runtime=20,
+        runtime=40,
     log:
         "logs/structures/train_{variant}.log",
     benchmark:
@@ -72,15 +73,46 @@ rule structures_resnet:
         "../scripts/structures_resnet.py"
 
 
+rule structures_latency:
+    # The variants' latencies compared with the baseline's in one job, interleaved (see config
+    # benchmark.interleaved): the ratios in the thesis come from here, with their intervals.
+    input:
+        baseline="results/tflite/baseline.tflite",
+        variants=expand("results/tflite/structures/{variant}.tflite", variant=STRUCTURES_VARIANTS),
+        code=code("structures_latency.py"),
+    output:
+        timings="results/structures/latency_rounds.csv",
+        intervals="results/structures/latency_intervals.csv",
+        machine="results/structures/latency_machine.json",
+    params:
+        variants=STRUCTURES_VARIANTS,
+        config=settings("seed", "benchmark.threads", "benchmark.interleaved"),
+    threads: TIMING_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    log:
+        "logs/structures/latency.log",
+    benchmark:
+        "benchmarks/structures/latency.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/structures_latency.py"
+
+
 rule structures_report:
     input:
         metrics=expand("results/structures/{variant}/metrics.json", variant=STRUCTURES_VARIANTS),
         histories=expand("results/structures/{variant}/history.csv", variant=STRUCTURES_VARIANTS),
         batches=expand("results/structures/{variant}/batches.csv", variant=STRUCTURES_VARIANTS),
+        predictions=expand("results/structures/{variant}/predictions.npz", variant=STRUCTURES_VARIANTS),
         models=expand("results/structures/{variant}/model.keras", variant=STRUCTURES_VARIANTS),
         latencies=expand("results/latency/structures/{variant}.json", variant=STRUCTURES_VARIANTS),
         baseline_metrics="results/baseline/metrics.json",
         baseline_latency="results/latency/baseline.json",
+        intervals="results/structures/latency_intervals.csv",
+        interleaved_machine="results/structures/latency_machine.json",
         resnet="results/structures/resnet.csv",
         code=code("structures_report.py"),
     output:
@@ -102,7 +134,7 @@ rule structures_report:
         ],
         macros=macro_file("structures"),
     params:
-        config=settings("structures"),
+        config=settings("structures", "seeds", "benchmark.interleaved.confidence"),
     threads: 1
     resources:
         mem_mb=2000,

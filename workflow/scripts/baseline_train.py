@@ -8,6 +8,7 @@ from mobileopt.core.training import run_baseline
 with redirect_output_to(snakemake.log[0]):
     out = snakemake.output
     params = snakemake.params
-    metrics = run_baseline(params.config, Path(snakemake.input.npz), Path(out.model), Path(out.history),
-                           Path(out.metrics), training_threads(snakemake.threads, params.train_threads))
+    outputs = {key: Path(getattr(out, key)) for key in ("model", "history", "metrics", "predictions")}
+    metrics = run_baseline(params.config, Path(snakemake.input.npz), outputs,
+                           training_threads(snakemake.threads, params.train_threads))
     print(metrics)

@@ -11,19 +11,22 @@ from mobileopt.structures.experiment import baseline_multiply_adds
 from mobileopt.structures.variants import variant_specs
 from mobileopt.measurement.tflite_export import load_keras_model
 from mobileopt.measurement.litert_benchmark import require_one_machine
+from mobileopt.core.training import load_predictions
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, config = snakemake.input, snakemake.output, snakemake.params.config
     section = config["structures"]
     specs = variant_specs(section)
     names = [spec.name for spec in specs]
-    require_one_machine([*inp.latencies, inp.baseline_latency])
+    require_one_machine([*inp.latencies, inp.baseline_latency, inp.interleaved_machine])
     metrics = dict(zip(names, map(artifacts.read_json, inp.metrics)))
     latencies = dict(zip(names, map(artifacts.read_json, inp.latencies)))
     base_metrics = artifacts.read_json(inp.baseline_metrics)
     base_latency = artifacts.read_json(inp.baseline_latency)
+    predictions = dict(zip(names, map(load_predictions, inp.predictions)))
 
-    summary = structures_report.summary_frame(specs, metrics, latencies, base_metrics, base_latency)
+    summary = structures_report.summary_frame(specs, metrics, latencies, base_metrics, base_latency, predictions,
+                                              pd.read_csv(inp.intervals))
     artifacts.atomic_write_text(out.summary, summary.to_csv(index=False))
     decomposed = {name: load_keras_model(path) for name, path in zip(names, inp.models)
                   if name.startswith("decomposed_")}
@@ -31,15 +34,19 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.atomic_write_text(out.decomposition, decomposition.to_csv(index=False))
     resnet = pd.read_csv(inp.resnet)
 
-    stamp = artifacts.provenance(snakemake.rule, config, [*inp.metrics, *inp.latencies,
-                                                          inp.baseline_metrics, inp.baseline_latency])
+    stamp = artifacts.provenance(snakemake.rule, config, [*inp.metrics, *inp.predictions, *inp.latencies,
+                                                          inp.intervals, inp.baseline_metrics, inp.baseline_latency])
     structures_report.write_compact_table(
-        structures_report.variants_table(summary, base_metrics, base_latency), out.variants_table,
-        caption="Classifier variants trained from scratch on MNIST: test accuracy, parameters, "
-                "multiply-adds per image, TFLite size and median LiteRT latency, with the ratios to the "
-                "baseline. Variants are trained for fewer epochs than the baseline; the first variant "
-                "is the baseline architecture on that same budget.",
-        label="tab:structures-variants", stamp=stamp, column_format="lrrrrrrr")
+        structures_report.variants_table(summary, base_metrics, base_latency,
+                                         config["benchmark"]["interleaved"]["confidence"]), out.variants_table,
+        caption=f"Classifier variants trained from scratch on MNIST: test accuracy (mean $\\pm$ standard "
+                f"deviation over {len(config['seeds'])} seeds), the significance verdict against the first "
+                "variant (the baseline architecture on the variants' shorter budget; $+$/$-$: more/less "
+                "accurate, $=$: a tie within the noise of seeds and test set), parameters, multiply-adds "
+                "per image, TFLite size and median LiteRT latency of the first seed's model, with the "
+                "ratios to the baseline (trained for more epochs, first row); the latency ratio comes from "
+                "timing all models together, interleaved, with its bootstrap interval over the rounds.",
+        label="tab:structures-variants", stamp=stamp, column_format="lrcrrrrrr")
     artifacts.record_provenance(out.variants_table, "table", "Structures variants", stamp)
 
     stamp = artifacts.provenance(snakemake.rule, config, [out.decomposition])
@@ -83,7 +90,7 @@ with redirect_output_to(snakemake.log[0]):
         summary, decomposition, resnet, section["training"], section["deep"],
         round(section["matched"]["cost_fraction"] * baseline_multiply_adds()),
         {"summary": out.summary, "decomposition": out.decomposition, "resnet": inp.resnet,
-         "config": "config"})
+         "config": "config"}, predictions)
     macros += structures_report.deep_loss_macros(histories, history_files["deep_plain"],
                                                  history_files["deep_residual"])
     thesis.write_macro_file(out.macros, macros)

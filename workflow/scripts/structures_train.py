@@ -9,5 +9,5 @@ with redirect_output_to(snakemake.log[0]):
     params = snakemake.params
     metrics = train_variant(params.config, VariantSpec(**params.spec), snakemake.input.npz,
                             {"model": out.model, "history": out.history, "metrics": out.metrics,
-                             "batches": out.batches}, training_threads(snakemake.threads, params.train_threads))
+                             "predictions": out.predictions, "batches": out.batches}, training_threads(snakemake.threads, params.train_threads))
     print(metrics)

@@ -3,14 +3,17 @@
 Usage (the training rule baseline_train runs, from the command line):
     python -m mobileopt.core.training --config config/config.yaml --data data/dataset.npz \
         --model results/baseline/model.keras --history results/baseline/history.csv \
-        --metrics results/baseline/metrics.json
+        --metrics results/baseline/metrics.json --predictions results/baseline/predictions.npz
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +34,22 @@ class TrainingSettings:
     lr_schedule: str
     validation_fraction: float
     early_stopping_patience: int
+    # "float32" or "mixed_bfloat16" (bfloat16 compute, float32 variables; the saved model is float32).
+    precision: str = "float32"
 
     @classmethod
     def from_config(cls, section: dict) -> "TrainingSettings":
-        return cls(**{field: section[field] for field in cls.__dataclass_fields__})
+        return cls(**{field: section[field] for field in cls.__dataclass_fields__ if field in section})
+
+
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
+def training_seed(base_seed: int, experiment: str, variant: str, replicate: int) -> int:
+    """The seed of one training, drawn from (global seed, experiment, variant, replicate): each training
+    has its own stream, so adding or removing a variant or a replicate changes no other result."""
+    digest = hashlib.sha256(json.dumps([base_seed, experiment, variant, replicate]).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2**31
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -88,10 +103,66 @@ def train_classifier(model, arrays: dict, settings: TrainingSettings, extra_call
 
 
 def evaluate_classifier(model, arrays: dict) -> dict:
+    """Test loss and accuracy, and the accuracy on the selection images where `arrays` has them."""
     loss, accuracy = model.evaluate(to_model_input(arrays["test_images"]), arrays["test_labels"],
                                     batch_size=1000, verbose=0)
-    return {"test_loss": float(loss), "test_accuracy": float(accuracy),
-            "test_images": int(len(arrays["test_labels"]))}
+    metrics = {"test_loss": float(loss), "test_accuracy": float(accuracy),
+               "test_images": int(len(arrays["test_labels"]))}
+    if "selection_images" in arrays:
+        metrics["validation_accuracy"] = float(model.evaluate(
+            to_model_input(arrays["selection_images"]), arrays["selection_labels"], batch_size=1000, verbose=0)[1])
+    return metrics
+
+
+def selection_split(arrays: dict, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out images every variant is *chosen* on (Pareto front, winners, "best"): the last
+    `fraction` of the full training set, which the baseline and the structures variants hold out for
+    early stopping and compression fine-tuning (on the first images) never sees. The test set is only
+    reported, never used to choose."""
+    return split_validation(arrays["train_images"], arrays["train_labels"], fraction)[1]
+
+
+def predict_labels(model, images: np.ndarray) -> np.ndarray:
+    """Predicted classes (uint8) of uint8 images: what the paired significance test compares."""
+    logits = model.predict(to_model_input(images), batch_size=1000, verbose=0)
+    return np.argmax(logits, axis=-1).astype(np.uint8)
+
+
+@contextmanager
+def precision_policy(precision: str):
+    """Build layers under `precision` (a Keras mixed-precision policy), float32 again afterwards."""
+    import tf_keras as keras
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: expected one of {PRECISIONS}")
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def train_in_precision(build_model, arrays: dict, settings: TrainingSettings, extra_callbacks: tuple = ()):
+    """Build with `build_model()` and train under settings.precision; returns (float32 model, History,
+    seconds). Under mixed_bfloat16 the layers compute in bfloat16 (1.6-1.7x faster on AVX-512 BF16 for
+    the plain convolutional variants) with float32 variables, the logits are cast to float32 for the
+    loss, and the trained weights are copied into a float32 build of the same network, which is what
+    is evaluated, saved and converted."""
+    import tf_keras as keras
+
+    if settings.precision == "float32":
+        model = build_model()
+        history, seconds = train_classifier(model, arrays, settings, extra_callbacks)
+        return model, history, seconds
+    with precision_policy(settings.precision):
+        mixed = build_model()
+        logits = keras.layers.Activation("linear", dtype="float32", name="float32_logits")(mixed.output)
+        trainable = keras.Model(mixed.inputs, logits, name=mixed.name)
+    history, seconds = train_classifier(trainable, arrays, settings, extra_callbacks)
+    model = build_model()
+    model.set_weights(mixed.get_weights())
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model, history, seconds
 
 
 def save_model(model, path: str | Path) -> None:
@@ -111,33 +182,97 @@ def history_frame(history):
     return frame
 
 
-def load_configured_dataset(config: dict, data_path: str | Path) -> dict:
-    """The dataset with the config's train/test limits applied (the small config uses a subset)."""
+def load_configured_dataset(config: dict, data_path: str | Path, selection: bool = True) -> dict:
+    """The dataset with the config's train/test limits applied (the small config uses a subset), plus
+    (`selection`) the held-out images every variant is chosen on, selection_images/selection_labels:
+    the baseline's validation split (config baseline.validation_fraction, see selection_split)."""
     limits = config["data"]
-    return data.load_dataset(data_path, limits["train_limit"], limits["test_limit"])
+    arrays = data.load_dataset(data_path, limits["train_limit"], limits["test_limit"])
+    if selection:
+        arrays["selection_images"], arrays["selection_labels"] = selection_split(
+            arrays, config["baseline"]["validation_fraction"])
+    return arrays
 
 
-def fit_and_evaluate(model, arrays: dict, settings: TrainingSettings, seed: int, threads: int,
-                     extra_callbacks: tuple = ()) -> tuple[dict, "pd.DataFrame"]:
-    """Train `model` and measure it: the metrics every classifier variant reports, and its history.
+def require_held_out(train_labels: np.ndarray, arrays: dict, what: str) -> None:
+    """Stop a training whose images reach into the selection split: choosing on images a model was
+    trained on would favour it. `train_labels`: the labels the training fits (a prefix of the set)."""
+    allowed = len(arrays["train_labels"]) - len(arrays["selection_labels"])
+    if len(train_labels) > allowed:
+        raise ValueError(f"{what} trains on {len(train_labels)} images, but only the first {allowed} are "
+                         f"outside the selection split (the last {len(arrays['selection_labels'])} training "
+                         "images, baseline.validation_fraction): lower its image count or that fraction")
 
-    Every method's metrics.json has these keys, so the cross-method comparison can read them all.
-    """
-    history, seconds = train_classifier(model, arrays, settings, extra_callbacks)
-    frame = history_frame(history)
+
+@dataclass
+class Replicates:
+    """One variant trained once per configured replicate. `model`: the first replicate's (the one
+    converted and timed: latency and size are properties of one model). `metrics`: accuracies are
+    means over the replicates, with their standard deviations and the per-replicate values.
+    `history`: every replicate's epochs (column `replicate`). `predictions`: predicted classes of the
+    test and selection images, one row per replicate (the significance verdicts pair them), with the
+    true labels, so the file alone says which image each replicate got right."""
+    model: object
+    metrics: dict
+    history: "pd.DataFrame"
+    predictions: dict
+
+
+def fit_replicates(build_model, arrays: dict, settings: TrainingSettings, *, seed: int, experiment: str,
+                   variant: str, replicates: list[int], threads: int, callbacks=lambda: ()) -> Replicates:
+    """Train `build_model()` once per replicate, each seeded by training_seed(seed, experiment, variant,
+    replicate) before it builds its model; `callbacks()` gives each training its own callbacks."""
+    import pandas as pd
+    import tf_keras as keras
+
+    if not replicates:
+        raise ValueError(f"{experiment}/{variant}: no replicates (seeds) configured")
+    held_out = arrays["selection_images"], arrays["selection_labels"]
+    require_held_out(split_validation(arrays["train_images"], arrays["train_labels"],
+                                      settings.validation_fraction)[0][1], arrays, f"{experiment}/{variant}")
+    runs, frames, test_predictions, selection_predictions, first = [], [], [], [], None
+    for replicate in replicates:
+        run_seed = training_seed(seed, experiment, variant, replicate)
+        keras.utils.set_random_seed(run_seed)
+        model, history, seconds = train_in_precision(build_model, arrays, settings, callbacks())
+        frame = history_frame(history)
+        test_predictions.append(predict_labels(model, arrays["test_images"]))
+        selection_predictions.append(predict_labels(model, held_out[0]))
+        runs.append({"replicate": replicate, "seed": run_seed, **evaluate_classifier(model, arrays),
+                     "train_seconds": round(seconds, 2), "epochs_run": int(len(frame)),
+                     "best_epoch": int(frame["val_accuracy"].idxmax()) + 1})
+        frames.append(frame.assign(replicate=replicate))
+        if first is None:
+            first = model
+    per_run = pd.DataFrame(runs)
     metrics = {
-        **evaluate_classifier(model, arrays),
+        "test_accuracy": float(per_run["test_accuracy"].mean()),
+        "test_accuracy_std": _std(per_run["test_accuracy"]),
+        "validation_accuracy": float(per_run["validation_accuracy"].mean()),
+        "validation_accuracy_std": _std(per_run["validation_accuracy"]),
+        "test_loss": float(per_run["test_loss"].mean()),
+        "test_images": int(len(arrays["test_labels"])),
+        "validation_images": int(len(held_out[1])),
         "train_images": int(len(arrays["train_labels"])),
-        "parameters": cost_model.count_parameters(model),
-        "multiply_adds": cost_model.count_multiply_adds(model),
-        "train_seconds": round(seconds, 2),
-        "epochs_run": int(len(frame)),
-        "best_epoch": int(frame["val_accuracy"].idxmax()) + 1,
+        "parameters": cost_model.count_parameters(first),
+        "multiply_adds": cost_model.count_multiply_adds(first),
+        "train_seconds": round(float(per_run["train_seconds"].mean()), 2),
+        "epochs_run": int(per_run["epochs_run"].max()),
+        "best_epoch": int(runs[0]["best_epoch"]),
         "settings": asdict(settings),
         "seed": seed,
+        "replicates": runs,
         "threads": threads,
     }
-    return metrics, frame
+    predictions = {"replicates": np.asarray(replicates), "test": np.stack(test_predictions),
+                   "selection": np.stack(selection_predictions), "test_labels": arrays["test_labels"],
+                   "selection_labels": held_out[1]}
+    return Replicates(first, metrics, pd.concat(frames, ignore_index=True), predictions)
+
+
+def _std(values) -> float:
+    """Sample standard deviation over replicates (0 for one replicate, not NaN)."""
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
 def save_training_outputs(model, frame, metrics: dict, model_path: str | Path, history_path: str | Path,
@@ -147,29 +282,52 @@ def save_training_outputs(model, frame, metrics: dict, model_path: str | Path, h
     artifacts.write_json(metrics_path, metrics)
 
 
-def run_baseline(config: dict, data_path: Path, model_path: Path, history_path: Path,
-                 metrics_path: Path, threads: int) -> dict:
+def save_predictions(path: str | Path, predictions: dict) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".partial.{path.name}")
+    with open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **predictions)
+    os.replace(tmp, path)
+
+
+def load_predictions(path: str | Path) -> dict:
+    with np.load(path) as stored:
+        return {key: stored[key] for key in stored.files}
+
+
+def save_replicates(result: Replicates, outputs: dict) -> None:
+    """Write model, history, metrics and predictions to outputs' paths (keys of the same names)."""
+    save_model(result.model, outputs["model"])
+    artifacts.atomic_write_text(outputs["history"], result.history.to_csv(index=False))
+    save_predictions(outputs["predictions"], result.predictions)
+    artifacts.write_json(outputs["metrics"], result.metrics)
+
+
+def run_baseline(config: dict, data_path: Path, outputs: dict, threads: int) -> dict:
+    """Train the Table 2.2 classifier once per configured seed; `outputs` maps model, history,
+    metrics and predictions to paths."""
     from mobileopt.models.classifier import build_mnist_classifier
 
     configure_tensorflow(config["seed"], threads)
     arrays = load_configured_dataset(config, data_path)
-    settings = TrainingSettings.from_config(config["baseline"])
-    model = build_mnist_classifier()
-    metrics, frame = fit_and_evaluate(model, arrays, settings, config["seed"], threads)
-    save_training_outputs(model, frame, metrics, model_path, history_path, metrics_path)
-    return metrics
+    result = fit_replicates(build_mnist_classifier, arrays, TrainingSettings.from_config(config["baseline"]),
+                            seed=config["seed"], experiment="baseline", variant="table_2_2",
+                            replicates=config["seeds"], threads=threads)
+    save_replicates(result, outputs)
+    return result.metrics
 
 
 def main(argv: list[str] | None = None) -> None:
     from mobileopt.core.config import load_config
 
     parser = argparse.ArgumentParser(description="Train the Table 2.2 baseline classifier.")
-    for flag in ("--config", "--data", "--model", "--history", "--metrics"):
+    for flag in ("--config", "--data", "--model", "--history", "--metrics", "--predictions"):
         parser.add_argument(flag, required=True)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args(argv)
-    run_baseline(load_config(args.config), Path(args.data), Path(args.model), Path(args.history),
-                 Path(args.metrics), args.threads)
+    run_baseline(load_config(args.config), Path(args.data),
+                 {key: Path(getattr(args, key)) for key in ("model", "history", "metrics", "predictions")},
+                 args.threads)
 
 
 if __name__ == "__main__":

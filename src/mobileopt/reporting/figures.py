@@ -35,13 +35,20 @@ def save_figure(figure, path: str | Path, stamp: dict) -> None:
 
 
 def training_curve(history: pd.DataFrame, path: str | Path, stamp: dict) -> None:
-    """Accuracy and loss per epoch, training and validation, from a Keras history CSV."""
+    """Accuracy and loss per epoch, training and validation, from a Keras history CSV with one
+    training per `replicate` (seed): the mean over the seeds, error bars their range."""
+    def plot(axis, column, label, style, scale=1.0):
+        values = (scale * history[column]).groupby(history["epoch"])
+        mean = values.mean()
+        axis.errorbar(mean.index, mean, yerr=[mean - values.min(), values.max() - mean], fmt=style,
+                      label=label, markersize=3, capsize=2)
+
     with plt.rc_context(STYLE):
         figure, (acc_axis, loss_axis) = plt.subplots(1, 2)
         for column, label, style in (("accuracy", "training", "-o"), ("val_accuracy", "validation", "--s")):
-            acc_axis.plot(history["epoch"], 100 * history[column], style, label=label, markersize=3)
+            plot(acc_axis, column, label, style, scale=100)
         for column, label, style in (("loss", "training", "-o"), ("val_loss", "validation", "--s")):
-            loss_axis.plot(history["epoch"], history[column], style, label=label, markersize=3)
+            plot(loss_axis, column, label, style)
         acc_axis.set(xlabel="epoch", ylabel="accuracy (%)")
         loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss")
         for axis in (acc_axis, loss_axis):

@@ -83,6 +83,11 @@ def baseline_macros(metrics: dict, latency: dict, metrics_file: str, latency_fil
         Macro("BaselineLrSchedule", {"cosine": "cosine-decay", "constant": "constant"}[settings["lr_schedule"]], m),
         Macro("BaselineSeed", str(metrics["seed"]), m),
         Macro("BaselineTestAccuracy", f"{100 * metrics['test_accuracy']:.2f}", m),
+        Macro("BaselineTestAccuracyStd", f"{100 * metrics['test_accuracy_std']:.2f}", m),
+        Macro("BaselineValidationAccuracy", f"{100 * metrics['validation_accuracy']:.2f}", m),
+        Macro("BaselineSeedCount", str(len(metrics["replicates"])), m),
+        Macro("BaselinePrecision", {"float32": "float32", "mixed_bfloat16": "mixed bfloat16"}[
+            metrics["settings"]["precision"]], m),
         Macro("BaselineTestLoss", f"{metrics['test_loss']:.4f}", m),
         Macro("BaselineParameters", thousands(metrics["parameters"]), m),
         Macro("BaselineMultiplyAddsMillions", f"{metrics['multiply_adds'] / 1e6:.1f}", m),

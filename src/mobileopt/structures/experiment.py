@@ -20,6 +20,7 @@ import mobileopt  # noqa: F401
 import tf_keras as keras
 
 from mobileopt.models import architectures
+from mobileopt.models.classifier import build_lenet5
 from mobileopt.core import artifacts
 from mobileopt.measurement import cost_model
 from mobileopt.core import training
@@ -36,6 +37,8 @@ def build_variant(spec: VariantSpec) -> keras.Model:
     args = spec.arguments
     if spec.family == "standard":
         return architectures.build_operation_classifier(name=spec.name)
+    if spec.family == "lenet5":
+        return build_lenet5(name=spec.name)
     if spec.family == "decomposed":
         conv = architectures.decomposed_conv_factory(args["bound_fraction"], args["order"],
                                                      args["intermediate_activation"])
@@ -70,31 +73,44 @@ class BatchLossLogger(keras.callbacks.Callback):
                           "loss": float(logs["loss"]), "accuracy": float(logs["accuracy"])})
 
 
+def variant_settings(section: dict, spec: VariantSpec) -> training.TrainingSettings:
+    """structures.training, with the deep pair's own epochs and the family's precision."""
+    settings = training.TrainingSettings.from_config(section["training"])
+    if "epochs" in spec.arguments:  # the deep pair has its own epoch budget (config: deep.epochs)
+        settings = dataclasses.replace(settings, epochs=spec.arguments["epochs"])
+    mixed = spec.family in section["training"]["mixed_precision_families"]
+    return dataclasses.replace(settings, precision="mixed_bfloat16" if mixed else "float32")
+
+
 def train_variant(config: dict, spec: VariantSpec, data_path: str | Path, outputs: dict, threads: int) -> dict:
-    """Build, train, evaluate and save one variant; `outputs` maps model/history/metrics/batches to
-    paths. `config` needs seed, the data limits and structures.training, not the other variants' entries
-    (so a change to one variant reruns only that one). Returns the metrics (training.fit_and_evaluate's,
-    plus the variant's description)."""
+    """Build, train, evaluate and save one variant, once per configured seed; `outputs` maps model,
+    history, metrics, predictions and batches to paths. `config` needs seed, seeds, the data limits and
+    structures.training, not the other variants' entries (so a change to one variant reruns only that
+    one). Returns the metrics (training.fit_replicates', plus the variant's description)."""
     import pandas as pd
 
     configure_tensorflow(config["seed"], threads)
     arrays = training.load_configured_dataset(config, data_path)
-    settings = training.TrainingSettings.from_config(config["structures"]["training"])
-    if "epochs" in spec.arguments:  # the deep pair has its own epoch budget (config: deep.epochs)
-        settings = dataclasses.replace(settings, epochs=spec.arguments["epochs"])
-    model = build_variant(spec)
-    model.summary(line_length=120)
-    logger = BatchLossLogger()
-    metrics, frame = training.fit_and_evaluate(model, arrays, settings, config["seed"], threads,
-                                               extra_callbacks=(logger,))
-    metrics.update(variant=spec.name, family=spec.family,
-                   arguments={key: list(value) if isinstance(value, tuple) else value
-                              for key, value in spec.arguments.items()},
-                   weight_layers=architectures.weight_layer_count(model))
-    training.save_training_outputs(model, frame, metrics, outputs["model"], outputs["history"],
-                                   outputs["metrics"])
-    artifacts.atomic_write_text(outputs["batches"], pd.DataFrame(logger.rows).to_csv(index=False))
-    return metrics
+    loggers = []
+
+    def new_logger():
+        loggers.append(BatchLossLogger())
+        return (loggers[-1],)
+
+    result = training.fit_replicates(lambda: build_variant(spec), arrays,
+                                     variant_settings(config["structures"], spec), seed=config["seed"],
+                                     experiment="structures", variant=spec.name, replicates=config["seeds"],
+                                     threads=threads, callbacks=new_logger)
+    result.model.summary(line_length=120)
+    result.metrics.update(variant=spec.name, family=spec.family,
+                          arguments={key: list(value) if isinstance(value, tuple) else value
+                                     for key, value in spec.arguments.items()},
+                          weight_layers=architectures.weight_layer_count(result.model))
+    training.save_replicates(result, outputs)
+    batches = pd.concat([pd.DataFrame(logger.rows).assign(replicate=replicate)
+                         for logger, replicate in zip(loggers, config["seeds"])], ignore_index=True)
+    artifacts.atomic_write_text(outputs["batches"], batches.to_csv(index=False))
+    return result.metrics
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -108,8 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     config = load_config(args.config)
     train_variant(config, variant_spec(config["structures"], args.variant), args.data,
-                  {"model": out / "model.keras", "history": out / "history.csv",
-                   "metrics": out / "metrics.json", "batches": out / "batches.csv"}, args.threads)
+                  {"model": out / "model.keras", "history": out / "history.csv", "metrics": out / "metrics.json",
+                   "predictions": out / "predictions.npz", "batches": out / "batches.csv"}, args.threads)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ FAMILY_STYLE = {
     "inception": dict(marker="^", color="tab:green", label="Inception, matched cost"),
     "bottleneck": dict(marker="<", color="tab:purple", label="bottleneck, matched cost"),
     "separable": dict(marker="D", color="tab:orange", label="depthwise separable"),
+    "lenet5": dict(marker="P", color="tab:red", label="LeNet-5 (Caffe)"),
 }
 KIND_STYLE = {
     "spatial convolution": dict(marker="s", color="tab:blue"),
@@ -43,8 +44,9 @@ def _point_note(row) -> str:
 
 def tradeoff_figure(summary: pd.DataFrame, baseline_metrics: dict, baseline_latency: dict,
                     path: str | Path, stamp: dict) -> None:
-    """Test accuracy against multiply-adds (left) and against LiteRT latency (right), one marker
-    per family; the deep pair has its own figure (it is about training, not efficiency)."""
+    """Mean test accuracy (error bars: one standard deviation over the seeds) against multiply-adds
+    (left) and against LiteRT latency (right), one marker per family; the deep pair has its own
+    figure (it is about training, not efficiency)."""
     frame = summary[summary["family"] != "deep"]
     with plt.rc_context(figures.STYLE):
         figure, (macs_axis, latency_axis) = plt.subplots(1, 2, sharey=True, figsize=(6.0, 3.4))
@@ -53,6 +55,9 @@ def tradeoff_figure(summary: pd.DataFrame, baseline_metrics: dict, baseline_late
                 rows = frame[frame["family"] == family]
                 if rows.empty:
                     continue
+                axis.errorbar(rows[column] / scale, 100 * rows["test_accuracy"],
+                              yerr=100 * rows["test_accuracy_std"], fmt="none", ecolor=style["color"],
+                              elinewidth=0.7, capsize=1.5, zorder=2)
                 axis.scatter(rows[column] / scale, 100 * rows["test_accuracy"], s=22,
                              marker=style["marker"], color=style["color"], label=style["label"], zorder=3)
                 for _, row in rows.iterrows():
@@ -76,27 +81,39 @@ def tradeoff_figure(summary: pd.DataFrame, baseline_metrics: dict, baseline_late
 
 def residual_curves(batches: dict[str, pd.DataFrame], histories: dict[str, pd.DataFrame],
                     labels: dict[str, str], path: str | Path, stamp: dict, window: int = 25) -> None:
-    """Training loss after every mini-batch (moving average over `window` batches) and validation
-    accuracy after every epoch, for the deep plain and residual networks."""
+    """Training loss after every mini-batch (moving average over `window` batches; the line is the
+    mean over the seeds, the band their range) and validation accuracy after every epoch (mean, error
+    bars: range), for the deep plain and residual networks. Frames carry a `replicate` column."""
     colors = {"deep_plain": "tab:gray", "deep_residual": "tab:blue"}
     with plt.rc_context(figures.STYLE):
         figure, (loss_axis, acc_axis) = plt.subplots(1, 2)
         for name, frame in batches.items():
-            # Keras logs the running mean over the epoch; undo it to get each batch's own loss.
-            step_loss = frame["loss"] * frame["batch"] - (frame["loss"] * frame["batch"]).shift(1)
-            step_loss = step_loss.where(frame["batch"] > 1, frame["loss"])
-            smooth = step_loss.rolling(window, min_periods=1).mean()
-            epochs = frame["step"] / frame.groupby("epoch")["batch"].transform("max").iloc[0]
-            loss_axis.plot(epochs, smooth, color=colors.get(name), label=labels[name], linewidth=1)
+            curves = pd.concat({replicate: _smoothed_batch_loss(run, window)
+                                for replicate, run in frame.groupby("replicate", sort=False)}, axis=1)
+            epochs = curves.index / frame.groupby("epoch")["batch"].max().iloc[0]
+            loss_axis.fill_between(epochs, curves.min(axis=1), curves.max(axis=1), color=colors.get(name),
+                                   alpha=0.25, linewidth=0)
+            loss_axis.plot(epochs, curves.mean(axis=1), color=colors.get(name), label=labels[name], linewidth=1)
         for name, history in histories.items():
-            acc_axis.plot(history["epoch"], 100 * history["val_accuracy"], "-o", markersize=3,
-                          color=colors.get(name), label=labels[name])
+            accuracy = (100 * history["val_accuracy"]).groupby(history["epoch"])
+            mean = accuracy.mean()
+            acc_axis.errorbar(mean.index, mean, yerr=[mean - accuracy.min(), accuracy.max() - mean], fmt="-o",
+                              markersize=3, capsize=2, color=colors.get(name), label=labels[name])
         loss_axis.set(xlabel="epoch", ylabel="training loss (moving average)", yscale="log")
         acc_axis.set(xlabel="epoch", ylabel="validation accuracy (%)")
         acc_axis.xaxis.get_major_locator().set_params(integer=True)
         loss_axis.legend()
         figure.tight_layout()
         figures.save_figure(figure, path, stamp)
+
+
+def _smoothed_batch_loss(run: pd.DataFrame, window: int) -> pd.Series:
+    """One training's loss per mini-batch (indexed by step), as a moving average over `window` batches.
+    Keras logs the running mean over the epoch; undo it to get each batch's own loss."""
+    total = run["loss"] * run["batch"]
+    step_loss = (total - total.shift(1)).where(run["batch"] > 1, run["loss"])
+    return pd.Series(step_loss.rolling(window, min_periods=1).mean().to_numpy(), index=run["step"].to_numpy(),
+                     name="loss").rename_axis("step")
 
 
 def _place_labels(figure, axis, labels, xs, ys, fontsize: float = 6.5) -> None:

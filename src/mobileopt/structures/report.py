@@ -1,7 +1,10 @@
 """Results of the structures topic as tidy frames, thesis tables and macros (rule structures_report).
 
 Reads what the training, conversion and latency rules wrote; trains nothing. Every ratio is taken
-against the spine's baseline (results/baseline/metrics.json, results/latency/baseline.json).
+against the spine's baseline (results/baseline/metrics.json, results/latency/baseline.json). Accuracies
+are means over the configured seeds; every "more/less accurate" comes from
+mobileopt.core.significance on the seeds' paired test predictions (predictions.npz), against the
+Table 2.2 architecture on the same budget (standard_reference) or the variant a claim names.
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mobileopt.core import artifacts
+from mobileopt.core import artifacts, significance
 from mobileopt.reporting import tables
 from mobileopt.reporting.numbers import join_words, thousands
 from mobileopt.reporting.numbers import millions as _millions
@@ -34,22 +37,46 @@ def variant_label(spec) -> str:
     if spec.family == "deep":
         depth = 2 * len(args["widths"]) * args["blocks_per_stage"] + 2
         return f"{'residual' if args['residual'] else 'plain'}, {depth} layers"
-    return {"standard": "Table 2.2, same budget", "plain": "plain $5{\\times}5$, matched",
+    return {"standard": "Table 2.2, same budget", "lenet5": "LeNet-5 (Caffe)", "plain": "plain $5{\\times}5$, matched",
             "inception": "Inception, matched", "bottleneck": "bottleneck, matched"}[spec.family]
 
 
-def summary_frame(specs, metrics: dict, latencies: dict, baseline_metrics: dict,
-                  baseline_latency: dict) -> pd.DataFrame:
-    """One row per variant: accuracy, cost, size, latency and their ratios to the baseline.
+REFERENCE = "standard_reference"  # Table 2.2 on the variants' budget: what every variant is judged against
 
-    `metrics` and `latencies` map variant names to the parsed metrics.json / latency JSON.
+
+def test_correctness(predictions: dict) -> "np.ndarray":
+    """(replicates, test images) bool: which test image each seed's model got right."""
+    return significance.correctness(predictions["test"], predictions["test_labels"])
+
+
+def compare_variants(predictions: dict, name: str, other: str) -> significance.Comparison:
+    """Is variant `name` more accurate than `other`? `predictions` maps names to predictions.npz."""
+    return significance.compare(test_correctness(predictions[name]), test_correctness(predictions[other]))
+
+
+def summary_frame(specs, metrics: dict, latencies: dict, baseline_metrics: dict,
+                  baseline_latency: dict, predictions: dict, intervals: pd.DataFrame) -> pd.DataFrame:
+    """One row per variant: accuracy (mean and standard deviation over the seeds, test and
+    validation), cost, size, latency and their ratios to the baseline, and the significance verdict
+    against the same-budget reference.
+
+    `metrics`, `latencies` and `predictions` map variant names to the parsed metrics.json, latency
+    JSON and predictions.npz. `intervals`: speed-ups over the baseline from the interleaved timing
+    (mobileopt.measurement.interleaved.intervals); the latency ratios come from there, the absolute
+    latencies from each model's own benchmark run.
     """
+    speedups = intervals.set_index("model")
     rows = []
     for spec in specs:
         m, lat = metrics[spec.name], latencies[spec.name]
+        verdict = compare_variants(predictions, spec.name, REFERENCE)
         rows.append({
             "method": "structures", "variant": spec.name, "family": spec.family, "label": variant_label(spec),
-            "test_accuracy": m["test_accuracy"], "parameters": m["parameters"],
+            "test_accuracy": m["test_accuracy"], "test_accuracy_std": m["test_accuracy_std"],
+            "validation_accuracy": m["validation_accuracy"], "seeds": len(m["replicates"]),
+            "vs_reference": verdict.verdict, "vs_reference_points": verdict.difference_points,
+            "vs_reference_mcnemar_p": verdict.mcnemar_p, "vs_reference_seed_p": verdict.seed_p,
+            "parameters": m["parameters"],
             "multiply_adds": m["multiply_adds"], "tflite_bytes": lat["size_bytes"],
             "latency_median_ms": lat["median_ms"], "latency_p90_ms": lat["p90_ms"],
             "weight_layers": m["weight_layers"], "epochs_run": m["epochs_run"],
@@ -60,7 +87,13 @@ def summary_frame(specs, metrics: dict, latencies: dict, baseline_metrics: dict,
     frame["parameters_ratio"] = frame["parameters"] / baseline_metrics["parameters"]
     frame["multiply_adds_ratio"] = frame["multiply_adds"] / baseline_metrics["multiply_adds"]
     frame["tflite_bytes_ratio"] = frame["tflite_bytes"] / baseline_latency["size_bytes"]
-    frame["latency_ratio"] = frame["latency_median_ms"] / baseline_latency["median_ms"]
+    # Timed in separate jobs: kept to show how far that drifts from the interleaved comparison.
+    frame["separate_job_latency_ratio"] = frame["latency_median_ms"] / baseline_latency["median_ms"]
+    chosen = speedups.loc[frame["variant"]]
+    frame["latency_ratio"] = 1 / chosen["speedup"].to_numpy()
+    frame["latency_ratio_low"] = 1 / chosen["high"].to_numpy()
+    frame["latency_ratio_high"] = 1 / chosen["low"].to_numpy()
+    frame["latency_verdict"] = chosen["verdict"].to_numpy()  # faster / slower / tie, against the baseline
     return frame
 
 
@@ -106,23 +139,38 @@ def write_compact_table(frame: pd.DataFrame, path: str | Path, caption: str, lab
                         column_format: str | None = None, column_gap_pt: int = 4) -> None:
     """Tables with many columns: small type and narrower column gaps."""
     tables.write_table(frame, path, caption, label, stamp, column_format=column_format, size="\\small",
-                       column_gap_pt=column_gap_pt)
+                       column_gap_pt=column_gap_pt, fit_width=True)
 
 
-def variants_table(summary: pd.DataFrame, baseline_metrics: dict, baseline_latency: dict) -> pd.DataFrame:
+def mean_std_text(mean: float, std: float) -> str:
+    """An accuracy over seeds in a table cell: mean +- standard deviation, in percent."""
+    return f"{100 * mean:.2f}\\,$\\pm$\\,{100 * std:.2f}"
+
+
+VERDICT_MARKS = {"better": "$+$", "worse": "$-$", "tie": "$=$"}
+
+
+def variants_table(summary: pd.DataFrame, baseline_metrics: dict, baseline_latency: dict,
+                   confidence: float) -> pd.DataFrame:
     """The thesis table: the baseline first, then every variant, grouped by family."""
-    rows = [{"Variant": "baseline", "Acc.\\ (\\%)": f"{100 * baseline_metrics['test_accuracy']:.2f}",
+    ratio_header = f"Lat.\\ rel.\\ [{100 * confidence:g}\\,\\% CI]"
+    rows = [{"Variant": "baseline", "Acc.\\ (\\%)": mean_std_text(baseline_metrics["test_accuracy"],
+                                                                baseline_metrics["test_accuracy_std"]),
+             "vs.\\ ref.": "",
              "Params": thousands(baseline_metrics["parameters"]),
              "MACs (M)": _millions(baseline_metrics["multiply_adds"]), "MACs rel.": "1.00",
              "KiB": f"{baseline_latency['size_bytes'] / 1024:.0f}",
-             "Lat.\\ (ms)": f"{baseline_latency['median_ms']:.3f}", "Lat.\\ rel.": "1.00"}]
+             "Lat.\\ (ms)": f"{baseline_latency['median_ms']:.3f}", ratio_header: "1.00"}]
     for _, row in summary.iterrows():
-        rows.append({"Variant": row["label"], "Acc.\\ (\\%)": f"{100 * row['test_accuracy']:.2f}",
+        rows.append({"Variant": row["label"], "Acc.\\ (\\%)": mean_std_text(row["test_accuracy"],
+                                                                           row["test_accuracy_std"]),
+                     "vs.\\ ref.": "" if row["variant"] == REFERENCE else VERDICT_MARKS[row["vs_reference"]],
                      "Params": thousands(row["parameters"]), "MACs (M)": _millions(row["multiply_adds"]),
                      "MACs rel.": f"{row['multiply_adds_ratio']:.2f}",
                      "KiB": f"{row['tflite_bytes'] / 1024:.0f}",
                      "Lat.\\ (ms)": f"{row['latency_median_ms']:.3f}",
-                     "Lat.\\ rel.": f"{row['latency_ratio']:.2f}"})
+                     ratio_header: f"{row['latency_ratio']:.2f} "
+                                                   f"[{row['latency_ratio_low']:.2f}, {row['latency_ratio_high']:.2f}]"})
     return pd.DataFrame(rows)
 
 
@@ -195,32 +243,49 @@ def resnet_table_tex(resnet: pd.DataFrame, published: dict, caption: str, label:
 
 
 def structures_macros(summary: pd.DataFrame, decomposition: pd.DataFrame, resnet: pd.DataFrame,
-                      settings: dict, deep_settings: dict, matched_target: int, sources: dict) -> list[Macro]:
+                      settings: dict, deep_settings: dict, matched_target: int, sources: dict,
+                      predictions: dict) -> list[Macro]:
     """Every number the structures text uses. Macros name roles (cheapest, most accurate, ...), not
-    variants, so the small config (fewer variants) defines the same names."""
+    variants, so the small config (fewer variants) defines the same names. Verdicts come from
+    mobileopt.core.significance on `predictions` (variant name -> predictions.npz)."""
     s, d, r = sources["summary"], sources["decomposition"], sources["resnet"]
     by_name = summary.set_index("variant")
+    others = summary[summary["variant"] != REFERENCE]
     macros = [
         Macro("StructuresEpochs", str(settings["epochs"]), sources["config"]),
+        Macro("StructuresSeedCount", str(int(summary["seeds"].iloc[0])), s),
+        Macro("SignificanceLevelPercent", f"{100 * significance.ALPHA:g}", "mobileopt.core.significance"),
+        Macro("StructuresReferenceStd", f"{100 * by_name.loc[REFERENCE, 'test_accuracy_std']:.2f}", s),
+        Macro("StructuresBetterCount", str(int((others["vs_reference"] == "better").sum())), s),
+        Macro("StructuresFasterCount", str(int((summary["latency_verdict"] == "faster").sum())), s),
+        Macro("StructuresSlowerCount", str(int((summary["latency_verdict"] == "slower").sum())), s),
+        Macro("StructuresLatencyTieCount", str(int((summary["latency_verdict"] == "tie").sum())), s),
+        Macro("StructuresReferenceLatencyLow", f"{by_name.loc[REFERENCE, 'latency_ratio_low']:.3f}", s),
+        Macro("StructuresReferenceLatencyHigh", f"{by_name.loc[REFERENCE, 'latency_ratio_high']:.3f}", s),
+        Macro("StructuresReferenceSeparateLatencyRatio",
+              f"{by_name.loc[REFERENCE, 'separate_job_latency_ratio']:.2f}", s),
+        Macro("StructuresWorseCount", str(int((others["vs_reference"] == "worse").sum())), s),
+        Macro("StructuresTieCount", str(int((others["vs_reference"] == "tie").sum())), s),
         Macro("StructuresDeepEpochs", str(deep_settings["epochs"]), sources["config"]),
         Macro("StructuresVariantCount", str(len(summary)), s),
         Macro("StructuresReferenceAccuracy", _pct(by_name.loc["standard_reference", "test_accuracy"]), s),
-        Macro("StructuresReferenceLatencyRatio", f"{by_name.loc['standard_reference', 'latency_ratio']:.2f}", s),
+        Macro("StructuresReferenceLatencyRatio", f"{by_name.loc['standard_reference', 'latency_ratio']:.3f}", s),
     ]
-    macros += _decomposition_macros(summary, decomposition, s, d)
-    macros += _matched_macros(summary, matched_target, s)
+    macros += _decomposition_macros(summary, decomposition, s, d, predictions)
+    macros += _matched_macros(summary, matched_target, s, predictions)
     macros += _separable_macros(summary, s)
+    macros += _lenet_macros(summary, s)
     macros += _deep_macros(summary, deep_settings, s)
     macros += _resnet_macros(resnet, r)
     return macros
 
 
-def _decomposition_macros(summary, decomposition, s, d) -> list[Macro]:
+def _decomposition_macros(summary, decomposition, s, d, predictions) -> list[Macro]:
     decomposed = summary[summary["family"] == "decomposed"]
     forward = decomposed[~decomposed["variant"].str.endswith("_reversed")]
     cheapest = forward.loc[forward["multiply_adds"].idxmin()]
     dearest = forward.loc[forward["multiply_adds"].idxmax()]
-    best = decomposed.loc[decomposed["test_accuracy"].idxmax()]
+    best = decomposed.loc[decomposed["validation_accuracy"].idxmax()]  # chosen on validation, not test
     first = decomposition.drop_duplicates("convolution").set_index("convolution")
     head = first.iloc[-1]
     same = decomposition[decomposition["padding"] == "same"]
@@ -252,13 +317,16 @@ def _decomposition_macros(summary, decomposition, s, d) -> list[Macro]:
         Macro("StructuresDecomposedBestLatencyRatio", f"{best['latency_ratio']:.2f}", s),
     ]
     names = ("StructuresReversedFraction", "StructuresReversedAccuracy", "StructuresReversedTwinAccuracy",
-             "StructuresReversedLatencyRatio", "StructuresReversedTwinLatencyRatio")
+             "StructuresReversedLatencyRatio", "StructuresReversedTwinLatencyRatio", "StructuresReversedVerdict")
     values = [MISSING] * len(names)  # a config without reversed variants still defines the names
     if len(reversed_rows):
         rev = reversed_rows.iloc[0]
-        twin = decomposed.set_index("variant").loc[rev["variant"].removesuffix("_reversed")]
+        twin_name = rev["variant"].removesuffix("_reversed")
+        twin = decomposed.set_index("variant").loc[twin_name]
+        verdict = compare_variants(predictions, rev["variant"], twin_name)
         values = [str(_fraction_of(rev["variant"])), _pct(rev["test_accuracy"]), _pct(twin["test_accuracy"]),
-                  f"{rev['latency_ratio']:.2f}", f"{twin['latency_ratio']:.2f}"]
+                  f"{rev['latency_ratio']:.2f}", f"{twin['latency_ratio']:.2f}",
+                  significance.phrase(verdict, tie="as accurate as (a tie)")]
     return macros + [Macro(name, value, s) for name, value in zip(names, values)]
 
 
@@ -267,17 +335,15 @@ def _fraction_of(variant: str) -> int:
     return int(variant.split("_")[1][1:])
 
 
-def _matched_macros(summary, matched_target, s) -> list[Macro]:
-    reference = summary.set_index("variant").loc["standard_reference", "multiply_adds"]
+def _matched_macros(summary, matched_target, s, predictions) -> list[Macro]:
+    reference = summary.set_index("variant").loc[REFERENCE, "multiply_adds"]
     macros = [Macro("StructuresMatchedTargetMillions", f"{matched_target / 1e6:.2f}", s),
               Macro("StructuresMatchedTargetPercent", f"{100 * matched_target / reference:.0f}", s)]
-    rows = summary.set_index("variant")["test_accuracy"]
-    better = [name for name in ("Inception", "bottleneck")
-              if rows[f"{name.lower()}_matched"] > rows["plain_matched"]]
-    verdict = {2: "Both structured stages are more accurate than the plain one at the same cost",
-               0: "Neither structured stage is more accurate than the plain one at the same cost"}
-    macros.append(Macro("StructuresMatchedVerdict", verdict.get(
-        len(better), f"Only the {''.join(better)} stage is more accurate than the plain one at the same cost"), s))
+    for family, word in (("inception", "Inception"), ("bottleneck", "Bottleneck")):
+        verdict = compare_variants(predictions, f"{family}_matched", "plain_matched")
+        macros += [Macro(f"Structures{word}VersusPlain", significance.phrase(verdict, tie="as accurate as"), s),
+                   Macro(f"Structures{word}VersusPlainPoints", f"{verdict.difference_points:+.2f}", s),
+                   Macro(f"Structures{word}VersusPlainMcnemarP", f"{verdict.mcnemar_p:.2g}", s)]
     for family, word in (("plain", "Plain"), ("inception", "Inception"), ("bottleneck", "Bottleneck")):
         row = summary.set_index("variant").loc[f"{family}_matched"]
         macros += [
@@ -308,6 +374,20 @@ def _separable_macros(summary, s) -> list[Macro]:
     return macros
 
 
+def _lenet_macros(summary, s) -> list[Macro]:
+    """LeNet-5, the standard small reference (MISSING values when the config leaves it out)."""
+    names = ("Accuracy", "Std", "MacsMillions", "Parameters", "LatencyRatio", "SizeRatio", "VersusReference")
+    rows = summary.set_index("variant")
+    if "lenet5" not in rows.index:
+        return [Macro(f"StructuresLenet{name}", MISSING, s) for name in names]
+    row = rows.loc["lenet5"]
+    verdict = {"better": "more accurate than", "worse": "less accurate than", "tie": "as accurate as"}
+    values = [_pct(row["test_accuracy"]), f"{100 * row['test_accuracy_std']:.2f}", _millions(row["multiply_adds"]),
+              thousands(row["parameters"]), f"{row['latency_ratio']:.2f}", f"{row['tflite_bytes_ratio']:.2f}",
+              verdict[row["vs_reference"]]]
+    return [Macro(f"StructuresLenet{name}", value, s) for name, value in zip(names, values)]
+
+
 def _deep_macros(summary, deep_settings, s) -> list[Macro]:
     rows = summary.set_index("variant")
     plain, residual = rows.loc["deep_plain"], rows.loc["deep_residual"]
@@ -327,20 +407,36 @@ def _deep_macros(summary, deep_settings, s) -> list[Macro]:
     ]
 
 
+def final_epochs(history: pd.DataFrame) -> pd.DataFrame:
+    """The last epoch of every seed's training (history.csv has a `replicate` column)."""
+    return history.groupby("replicate", sort=False).tail(1)
+
+
 def deep_loss_macros(histories: dict, source_plain: str, source_residual: str) -> list[Macro]:
-    """Final training loss and validation accuracy of the deep pair (from their history.csv)."""
-    plain, residual = histories["deep_plain"].iloc[-1], histories["deep_residual"].iloc[-1]
+    """Final training loss and validation accuracy of the deep pair (means over the seeds, from their
+    history.csv). "Easier to optimise" needs a lower final training loss on a Welch t-test over the
+    seeds at the 5 % level (a training loss has no paired test predictions for McNemar's test)."""
+    from scipy import stats
+
+    plain, residual = final_epochs(histories["deep_plain"]), final_epochs(histories["deep_residual"])
+    lower = residual["loss"].mean() < plain["loss"].mean()
+    testable = len(plain) > 1 and len(residual) > 1
+    p_value = stats.ttest_ind(residual["loss"], plain["loss"], equal_var=False).pvalue if testable else 1.0
+    if lower and p_value < 0.05:
+        verdict = "the residual one is easier to optimise, as He et al.~\\citep{HZRS15} found"
+    elif not lower and p_value < 0.05:
+        verdict = "here the residual connections made the network harder to optimise"
+    else:
+        verdict = ("the difference in training loss is within the spread of the seeds, so this run does not "
+                   "show that the residual connections make the network easier to optimise")
     return [
         Macro("StructuresCurveWindow", str(CURVE_WINDOW), "mobileopt.structures.report"),
-        Macro("StructuresDeepPlainTrainLoss", f"{plain['loss']:.3f}", source_plain),
-        Macro("StructuresDeepResidualTrainLoss", f"{residual['loss']:.3f}", source_residual),
-        Macro("StructuresDeepPlainValAccuracy", _pct(plain["val_accuracy"]), source_plain),
-        Macro("StructuresDeepResidualValAccuracy", _pct(residual["val_accuracy"]), source_residual),
-        Macro("StructuresDeepVerdict",
-              "the residual one is easier to optimise, as He et al.~\\citep{HZRS15} found"
-              if residual["loss"] < plain["loss"] else
-              "in this run the residual connections did not make the network easier to optimise",
-              source_residual),
+        Macro("StructuresDeepPlainTrainLoss", f"{plain['loss'].mean():.3f}", source_plain),
+        Macro("StructuresDeepResidualTrainLoss", f"{residual['loss'].mean():.3f}", source_residual),
+        Macro("StructuresDeepPlainValAccuracy", _pct(plain["val_accuracy"].mean()), source_plain),
+        Macro("StructuresDeepResidualValAccuracy", _pct(residual["val_accuracy"].mean()), source_residual),
+        Macro("StructuresDeepLossP", f"{p_value:.2g}", source_residual),
+        Macro("StructuresDeepVerdict", verdict, source_residual),
     ]
 
 

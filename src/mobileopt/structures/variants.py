@@ -13,13 +13,14 @@ plain          width sized to the matched cost                         plain_mat
 inception      width sized to the matched cost                         inception_matched
 bottleneck     width sized to the matched cost                         bottleneck_matched
 deep           blocks_per_stage, widths, residual, batch_norm, epochs  deep_plain, deep_residual
+lenet5         none: LeNet-5 (Caffe), a standard small reference       lenet5
 =============  ======================================================  =====================
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FAMILIES = ("standard", "decomposed", "separable", "plain", "inception", "bottleneck", "deep")
+FAMILIES = ("standard", "decomposed", "separable", "plain", "inception", "bottleneck", "deep", "lenet5")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def variant_specs(section: dict) -> list[VariantSpec]:
                                   "bottleneck_blocks": section["matched"]["bottleneck_blocks"]}))
     for multiplier in section["separable"]["depth_multipliers"]:
         specs.append(VariantSpec(f"separable_i{multiplier}", "separable", {"depth_multiplier": multiplier}))
+    if section["lenet5"]:  # the control every small-network result must beat
+        specs.append(VariantSpec("lenet5", "lenet5"))
     deep = section["deep"]
     for residual in (False, True):
         specs.append(VariantSpec(f"deep_{'residual' if residual else 'plain'}", "deep",

@@ -1,0 +1,21 @@
+"""Rule structures_latency: the baseline and every structures variant timed together, interleaved, with
+a bootstrap interval of each speed-up over the baseline (mobileopt.measurement.interleaved)."""
+from pathlib import Path
+
+from mobileopt.core import artifacts
+from mobileopt.core.artifacts import redirect_output_to
+from mobileopt.measurement import interleaved
+
+with redirect_output_to(snakemake.log[0]):
+    params = snakemake.params
+    settings, threads = params.config["benchmark"]["interleaved"], params.config["benchmark"]["threads"]
+    models = {"baseline": Path(snakemake.input.baseline),
+              **{name: Path(path) for name, path in zip(params.variants, snakemake.input.variants)}}
+    timings = interleaved.time_interleaved(models, threads, settings["warmup_runs"], settings["rounds"],
+                                           settings["runs_per_round"], seed=params.config["seed"])
+    frame = interleaved.intervals(timings, "baseline", settings["confidence"], settings["resamples"],
+                                  seed=params.config["seed"])
+    print(frame.to_string())
+    artifacts.atomic_write_text(snakemake.output.timings, timings.to_csv(index=False))
+    artifacts.atomic_write_text(snakemake.output.intervals, frame.to_csv(index=False))
+    artifacts.write_json(snakemake.output.machine, {"machine": timings.attrs["machine"]})
