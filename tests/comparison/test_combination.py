@@ -39,7 +39,8 @@ def cells() -> pd.DataFrame:
             ("baseline", "baseline", "int8", 0.991, 1000, 0.40),
             ("compression/fisher_pruning/fisher_50", "fisher_50", "float32", 0.985, 1000, 0.25),
             ("compression/fisher_pruning/fisher_50", "fisher_50", "int8", 0.980, 260, 0.125)]
-    return pd.DataFrame([{"source": s, "label": l, "format": f, "test_accuracy": a, "parameters": 10,
+    return pd.DataFrame([{"source": s, "label": l, "format": f, "test_accuracy": a, "validation_accuracy": a,
+                          "parameters": 10,
                           "multiply_adds": 100, "tflite_bytes": b, "latency_median_ms": ms,
                           "latency_p90_ms": ms} for s, l, f, a, b, ms in rows])
 
@@ -57,11 +58,12 @@ def test_interaction_compares_product_of_speedups_with_measurement():
 def test_variants_frame_keeps_each_variant_once(tmp_path):
     structures = tmp_path / "structures.csv"
     pd.DataFrame([{"method": "structures", "variant": "decomposed_f25", "label": "1-D, $f=25\\%$",
-                   "test_accuracy": 0.98, "parameters": 5, "multiply_adds": 50, "tflite_bytes": 900,
+                   "test_accuracy": 0.98, "validation_accuracy": 0.98, "parameters": 5, "multiply_adds": 50,
+                   "tflite_bytes": 900,
                    "latency_median_ms": 0.5, "latency_p90_ms": 0.6}]).to_csv(structures, index=False)
     compression = tmp_path / "compression.csv"
     base = {"parameters": 10, "multiply_adds": 100, "tflite_bytes": 4000, "latency_median_ms": 1.0,
-            "latency_p90_ms": 1.1}
+            "latency_p90_ms": 1.1, "validation_accuracy": 0.99}
     pd.DataFrame([
         dict(base, method="baseline", variant="baseline", format="float32", detail="x", test_accuracy=0.99),
         dict(base, method="quantization", variant="float32", format="float32", detail="float32", test_accuracy=0.99),
@@ -79,12 +81,15 @@ def test_variants_frame_keeps_each_variant_once(tmp_path):
 
 def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
     variants = pd.DataFrame([
-        {"method": "a", "variant": "fast", "description": "fast one", "test_accuracy": 0.97, "parameters": 1,
+        {"method": "a", "variant": "fast", "description": "fast one", "test_accuracy": 0.97,
+         "validation_accuracy": 0.97, "parameters": 1,
          "multiply_adds": 10, "tflite_bytes": 100, "latency_median_ms": 0.1, "latency_p90_ms": 0.1},
-        {"method": "b", "variant": "good", "description": "good one", "test_accuracy": 0.988, "parameters": 1,
+        {"method": "b", "variant": "good", "description": "good one", "test_accuracy": 0.988,
+         "validation_accuracy": 0.988, "parameters": 1,
          "multiply_adds": 50, "tflite_bytes": 2000, "latency_median_ms": 0.5, "latency_p90_ms": 0.5},
     ])
     baseline = {"method": "baseline", "variant": "Table 2.2", "description": "baseline", "test_accuracy": 0.99,
+                "validation_accuracy": 0.99,
                 "parameters": 10, "multiply_adds": 100, "tflite_bytes": 4000, "latency_median_ms": 1.0,
                 "latency_p90_ms": 1.0}
     frame = comparison.with_ratios(variants, baseline)

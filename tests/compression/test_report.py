@@ -46,12 +46,13 @@ def synthetic_summary():
     rows = [
         ("baseline", "baseline", "Table 2.2 classifier", 0.990, 1_331_200, 1_126_400, 1_126_400, 0.10, 0.12,
          11_065_088, 1_663_370),
-        ("pruning", "a", "a", 0.988, 1_331_200, 332_800, 332_800, 0.04, 0.05, 11_065_088, 1_663_370),
+        ("pruning", "a", "a", 0.989, 1_331_200, 332_800, 332_800, 0.04, 0.05, 11_065_088, 1_663_370),
         ("pruning", "b", "b", 0.950, 1_331_200, 102_400, 102_400, 0.05, 0.06, 11_065_088, 1_663_370),
         ("quantization", "c", "c", 0.90, 337_920, 256_000, 256_000, 0.03, 0.035, 11_065_088, 1_663_370),
         ("quantization", "d", "d", 0.93, 344_064, 266_240, 266_240, 0.05, 0.06, 11_065_088, 1_663_370),
     ]
     frame = pd.DataFrame(rows, columns=columns)
+    frame["validation_accuracy"] = frame["test_accuracy"]
     for column in ("packed_bytes", "accuracy_without_fine_tuning", "sparsity"):
         frame[column] = np.nan
     frame["channels"] = ""
@@ -59,9 +60,25 @@ def synthetic_summary():
 
 
 def test_representative_variant_is_the_smallest_accurate_one():
-    chosen = summary.representative_variants(synthetic_summary()).set_index("method")["variant"]
+    chosen = summary.representative_variants(synthetic_summary(), 0.002).set_index("method")["variant"]
     assert chosen["pruning"] == "a"  # b is smaller but 4 points worse
     assert chosen["quantization"] == "d"  # none within tolerance: the most accurate
+
+
+def test_representatives_are_chosen_on_validation_accuracy():
+    """b's test accuracy is 4 points worse, but on the validation images it is as good as the
+    baseline: it is chosen (smaller), and its test accuracy is only reported."""
+    frame = synthetic_summary()
+    frame.loc[frame["variant"] == "b", "validation_accuracy"] = 0.990
+    chosen = summary.representative_variants(frame, 0.002).set_index("method")["variant"]
+    assert chosen["pruning"] == "b"
+    frame.loc[frame["variant"] == "c", "validation_accuracy"] = 0.999  # most accurate on validation
+    assert summary.representative_variants(frame, 0.0).set_index("method").loc["quantization", "variant"] == "c"
+
+
+def test_tolerance_comes_from_the_configuration():
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    assert summary.tolerance_of(config) == config["comparison"]["max_accuracy_drop_points"] / 100
 
 
 def test_roles_fill_every_name_also_without_a_row():
@@ -74,7 +91,7 @@ def test_roles_fill_every_name_also_without_a_row():
     assert all(re.fullmatch(r"[A-Za-z]+", m.name) for m in present)
     assert {m.value for m in absent} == {macros.MISSING}
     values = {m.name: m.value for m in present}
-    assert values["CompressionPruningHighAccuracy"] == "98.80"
+    assert values["CompressionPruningHighAccuracy"] == "98.90"
     # Hand-computed from the fixture: baseline TFLite bytes / this variant's stored bytes, 1331200 / 332800;
     # baseline / variant median latency, 0.10 / 0.04. Sizes in KiB (/ 1024), MACs in millions.
     assert values["CompressionPruningHighStoredFactor"] == "4.0"
@@ -106,3 +123,22 @@ def test_settings_macros_name_the_smallest_and_fastest_representative():
     assert values["CompressionFastestDetail"] == "a"
     assert values["CompressionFastestSpeedup"] == "2.5"
     assert values["CompressionArtefactCount"] == "4"
+
+
+def test_verdict_macros_come_from_the_paired_significance_test():
+    """Two artefacts' LiteRT correctness bits (as the records store them) decide the word: a clear gap
+    on 10,000 images is 'less accurate than', identical predictions 'as accurate as'."""
+    from mobileopt.compression.tflite import decode_correct, encode_correct
+
+    images = 10_000
+    good, bad = np.arange(images) < 9_900, np.arange(images) < 9_500
+    correct = {"m/good": decode_correct(encode_correct(good), images),
+               "m/bad": decode_correct(encode_correct(bad), images)}
+    assert np.array_equal(correct["m/good"], good)  # the record's encoding round-trips
+    rows = {name: pd.Series({"variant": name}) for name in ("good", "bad")}
+    worse = {m.name: m.value for m in macros.verdict_macros("X", correct, rows["bad"], rows["good"], "m", "s")}
+    assert worse["XVerdict"] == "less accurate than" and float(worse["XMcnemarP"]) < 1e-6
+    same = {m.name: m.value for m in macros.verdict_macros("X", correct, rows["good"], rows["good"], "m", "s")}
+    assert same["XVerdict"] == "as accurate as" and same["XMcnemarP"] == "1"
+    absent = {m.name: m.value for m in macros.verdict_macros("X", correct, None, rows["good"], "m", "s")}
+    assert absent["XVerdict"] == macros.MISSING

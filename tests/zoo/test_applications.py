@@ -43,8 +43,9 @@ def synthetic_results():
                       "native_size": 224, "parameters": p, "multiply_adds": macs, "tflite_bytes": 4 * p,
                       "weight_bytes": 4 * p, "activation_bytes": 1000}
                for name, p, macs in (("big", 1000, 10**9), ("small", 100, 10**7))}
-    latencies = {(name, threads): {"median_ms": ms / threads ** 0.5, "p90_ms": ms}
-                 for name, ms in (("big", 10.0), ("small", 1.0)) for threads in (1, 4)}
+    latencies = {(name, threads): {"median_ms": ms / threads ** 0.5, "p90_ms": tail * ms / threads ** 0.5,
+                                   "warmup_runs": 2, "timed_runs": 10}
+                 for name, ms, tail in (("big", 10.0, 1.5), ("small", 1.0, 1.1)) for threads in (1, 4)}
     machine = {"peak_flops": 1e12, "bandwidth_bytes_per_s": 1e10, "cache_bandwidth_bytes_per_s": 1e11,
                "copy_bytes_per_s": 8e9, "litert_stream_bytes_per_s": 1e10,
                "tensorflow_matmul_flops": 1e12, "litert_matmul_flops": 9e11, "litert_conv_flops": 8e11,
@@ -72,6 +73,9 @@ def test_zoo_summary_and_macros():
     assert macros["ZooKindDepthwiseIntensity"] == "--"  # kinds without that kind stay defined
     assert macros["ZooProbeDenseBandwidthGBs"] == "10.0"
     assert macros["ZooInversionCount"] == "0" and macros["ZooInversionSlower"] == "--"
+    # p90 1.5 x the median is a tail worth naming, 1.1 x is not; the runs are those the records say
+    assert macros["ZooTailCount"] == "1" and macros["ZooTailModels"] == "BIG"
+    assert macros["ZooWarmupRuns"] == "2" and macros["ZooTimedRuns"] == "10"
     assert all(name.isalpha() for name in macros)
 
 

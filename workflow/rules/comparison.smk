@@ -13,6 +13,7 @@ COMBINATION_CELLS = [(label, fmt) for label in COMBINATION_SOURCES for fmt in CO
 THESIS_ARTIFACTS.extend([
     f"{GENERATED}/tables/comparison_pareto.tex",
     f"{GENERATED}/tables/comparison_combination.tex",
+    f"{GENERATED}/tables/comparison_winners.tex",
     "figures/comparison_tradeoff.pdf",
 ])
 MACRO_FILES.append(macro_file("comparison"))
@@ -30,7 +31,7 @@ rule combination_convert:
         records=[combination.record_path("{label}", fmt) for fmt in COMBINATION_FORMATS],
     params:
         source=lambda wildcards: COMBINATION_SOURCES[wildcards.label],
-        config=settings("seed", "combination.representative_images", "combination.formats", *DATA_LIMITS),
+        config=settings("seed", "combination.representative_images", "combination.formats", *CLASSIFIER_DATA),
     wildcard_constraints:
         label="|".join(COMBINATION_SOURCES),
     threads: 1
@@ -61,10 +62,12 @@ rule comparison_report:
         interactions="results/comparison/combinations.csv",
         table=f"{GENERATED}/tables/comparison_pareto.tex",
         combination_table=f"{GENERATED}/tables/comparison_combination.tex",
+        winners_table=f"{GENERATED}/tables/comparison_winners.tex",
         figure=report("figures/comparison_tradeoff.pdf", caption="../report/comparison_tradeoff.rst",
                       category="Comparison"),
         provenance=[prov(f"{GENERATED}/tables/comparison_pareto.tex"),
                     prov(f"{GENERATED}/tables/comparison_combination.tex"),
+                    prov(f"{GENERATED}/tables/comparison_winners.tex"),
                     prov("figures/comparison_tradeoff.pdf")],
         macros=macro_file("comparison"),
     params:

@@ -113,6 +113,8 @@ rule compression_report:
         sweep="results/compression/factorization/rank_sweep.csv",
         spectra="results/compression/factorization/singular_values.csv",
         scores="results/compression/fisher_pruning/channel_scores.csv",
+        # The artefacts' records: which test images each got right, for the significance verdicts.
+        records=[path for method in compression.METHODS for path in compression.record_files(config, method)],
         code=code("compression_report.py"),
     output:
         tables=[f"{GENERATED}/tables/compression_{name}.tex" for name in COMPRESSION_TABLES],
@@ -122,7 +124,7 @@ rule compression_report:
         + [prov(f"figures/compression_{name}.pdf") for name in COMPRESSION_FIGURES],
         macros=macro_file("compression"),
     params:
-        config=settings("compression"),
+        config=settings("compression", "comparison.max_accuracy_drop_points"),
     threads: 1
     resources:
         mem_mb=1500,

@@ -16,7 +16,7 @@ with redirect_output_to(snakemake.log[0]):
     params, seed = snakemake.params, int(snakemake.wildcards.ap_seed)
     section = params.config["activation_pruning"]
     configure_tensorflow(seed, training_threads(snakemake.threads, params.train_threads))
-    arrays = load_configured_dataset(params.config, snakemake.input.npz)
+    arrays = load_configured_dataset(params.config, snakemake.input.npz, selection=False)
     results = run_autoencoder_experiment(AutoencoderSettings.from_config(section["autoencoder"]), arrays, seed,
                                          params.family, params.variants)
     for path in snakemake.output.tables:

@@ -28,11 +28,11 @@ with redirect_output_to(snakemake.log[0]):
     write_compact_table(
         zoo_report.zoo_table(summary), out.zoo_table,
         caption="The model zoo with random weights, fastest first: input side, parameters, "
-                "multiply-adds, float32 TFLite size (MB), median LiteRT latency in ms on 1 thread and "
-                "on more threads, arithmetic intensity (FLOP per byte of weights and activations "
+                "multiply-adds, float32 TFLite size (MB), median LiteRT latency in ms on 1 thread (and "
+                "its 90th percentile, p90) and on more threads, arithmetic intensity (FLOP per byte of weights and activations "
                 "moved), the rate attained on 1 thread and its share of the measured peak. Models: "
                 + ", ".join(zoo.reference_tex(name) for name in params.models) + ".",
-        label="tab:zoo", stamp=stamp, column_format="lrrrrrrrrr", column_gap_pt=3)
+        label="tab:zoo", stamp=stamp, column_format="lrrrrrrrrrr", column_gap_pt=3)
     artifacts.record_provenance(out.zoo_table, "table", "Model zoo", stamp)
 
     stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, [inp.probes, inp.machine])

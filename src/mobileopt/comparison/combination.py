@@ -113,7 +113,8 @@ def convert_source(config: dict, source: str, data_path: str | Path, threads: in
 def combination_frame(records: list[dict], latencies: list[dict]) -> pd.DataFrame:
     """One row per (source, format): accuracy, cost, size and latency, in records' order."""
     rows = [{"source": record["source"], "label": record["label"], "format": record["format"],
-             "test_accuracy": record["litert_test_accuracy"], "parameters": record["parameters"],
+             "test_accuracy": record["litert_test_accuracy"],
+             "validation_accuracy": record["litert_validation_accuracy"], "parameters": record["parameters"],
              "multiply_adds": record["multiply_adds"], "tflite_bytes": record["tflite_bytes"],
              "latency_median_ms": latency["median_ms"], "latency_p90_ms": latency["p90_ms"]}
             for record, latency in zip(records, latencies, strict=True)]

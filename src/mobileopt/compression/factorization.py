@@ -130,6 +130,7 @@ def rank_sweep(model, arrays: dict, layers: tuple[str, ...], ranks: tuple[int, .
                          "break_even_rank": break_even_rank(layer),
                          "relative_error": relative_error(kernel_matrix(layer), rank),
                          "test_accuracy": metrics["test_accuracy"], "test_loss": metrics["test_loss"],
+                         "validation_accuracy": metrics["validation_accuracy"],
                          "parameters": cost_model.count_parameters(factorised),
                          "multiply_adds": cost_model.count_multiply_adds(factorised)})
     return pd.DataFrame(rows)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from mobileopt.compression.figures import ACCURACY_WINDOW_POINTS
-from mobileopt.compression.summary import (ACCURACY_TOLERANCE, METHOD_NAMES, baseline_row,
-                                           representative_variants, rows_of, within_tolerance)
+from mobileopt.compression.summary import (METHOD_NAMES, baseline_row, representative_variants, rows_of,
+                                           tolerance_of, within_tolerance)
 from mobileopt.compression.sparse_kernels import DOCUMENTED_BREAK_EVEN
 from mobileopt.reporting.numbers import (factor_text, is_missing, kib_text, millions_text, ms_text,
                                          number_words, percent_text, thousands)
@@ -90,7 +90,7 @@ def same_model(summary: pd.DataFrame, method: str, row: pd.Series | None, sparse
 
 # --- roles per method ----------------------------------------------------------------------------
 
-def pruning_roles(summary: pd.DataFrame, source: str) -> list[Macro]:
+def pruning_roles(summary: pd.DataFrame, source: str, tolerance: float) -> list[Macro]:
     rows = rows_of(summary, "pruning")
     dense = rows[~rows["variant"].str.endswith("_sparse")]
     unstructured = dense[dense["variant"].str.startswith("sparsity_")].copy()
@@ -98,7 +98,7 @@ def pruning_roles(summary: pd.DataFrame, source: str) -> list[Macro]:
     roles = {
         "PruningLow": pick(unstructured, "target"),
         "PruningHigh": pick(unstructured, "target", largest=True),
-        "PruningTolerable": pick(within_tolerance(summary, unstructured), "target", largest=True),
+        "PruningTolerable": pick(within_tolerance(summary, unstructured, tolerance), "target", largest=True),
         "PruningTwoFour": pick(dense[dense["variant"] == "two_four"], "test_accuracy"),
         "PruningBlock": pick(dense[dense["variant"].str.startswith("block_")], "sparsity", largest=True),
     }
@@ -145,7 +145,7 @@ def weight_sharing_roles(summary: pd.DataFrame, config: dict, source: str) -> li
     return macros
 
 
-def fisher_roles(summary: pd.DataFrame, source: str) -> list[Macro]:
+def fisher_roles(summary: pd.DataFrame, source: str, correct: dict) -> list[Macro]:
     rows = rows_of(summary, "fisher_pruning").copy()
     rows["criterion"] = rows["variant"].str.replace(r"_\d+$", "", regex=True)
     rows["removed"] = rows["variant"].str.extract(r"_(\d+)$")[0].astype(float)
@@ -167,7 +167,40 @@ def fisher_roles(summary: pd.DataFrame, source: str) -> list[Macro]:
                 difference, direction = f"{100 * abs(delta):.2f}", "above" if delta >= 0 else "below"
             macros += [Macro(f"CompressionFisher{level}{suffix}DifferencePoints", difference, source),
                        Macro(f"CompressionFisher{level}{suffix}DifferenceDirection", direction, source)]
+        macros += verdict_macros(f"CompressionFisher{level}", correct, chosen["fisher"], chosen["activation_count"],
+                                 "fisher_pruning", source)
     return macros
+
+
+def verdict_macros(name: str, correct: dict, row, other, method: str, source: str,
+                   other_method: str | None = None) -> list[Macro]:
+    """<name>Verdict ('more accurate than', 'less accurate than', 'as accurate as') and <name>McnemarP:
+    mobileopt.core.significance on the two artefacts' paired LiteRT test predictions (one model each:
+    McNemar's test decides). '--' when either row is absent."""
+    from mobileopt.core import significance
+
+    keys = [None if part is None else f"{m}/{part['variant']}"
+            for part, m in ((row, method), (other, other_method or method))]
+    if None in keys or not all(key in correct for key in keys):
+        return [Macro(f"{name}Verdict", MISSING, source), Macro(f"{name}McnemarP", MISSING, source)]
+    comparison = significance.compare(correct[keys[0]][None], correct[keys[1]][None])
+    return [Macro(f"{name}Verdict", significance.phrase(comparison), source),
+            Macro(f"{name}McnemarP", f"{comparison.mcnemar_p:.2g}", source)]
+
+
+def quantization_verdicts(summary: pd.DataFrame, correct: dict, source: str) -> list[Macro]:
+    """Each quantised format against the float32 conversion of the same model, and QAT against int8."""
+    rows = rows_of(summary, "quantization").set_index("variant", drop=False)
+
+    def row(variant):
+        return rows.loc[variant] if variant in rows.index else None
+
+    macros = []
+    for variant in ("dynamic_range", "float16", "int8", "qat_int8"):
+        macros += verdict_macros(f"CompressionQuant{macro_part(variant)}VersusFloat", correct, row(variant),
+                                 row("float32"), "quantization", source)
+    return macros + verdict_macros("CompressionQuantQatVersusIntEight", correct, row("qat_int8"), row("int8"),
+                                   "quantization", source)
 
 
 def fixed_roles(summary: pd.DataFrame, source: str) -> list[Macro]:
@@ -273,8 +306,8 @@ def sparse_kernel_macros(timings: pd.DataFrame, break_even: pd.DataFrame, config
 # --- SVD, Fisher scores, settings ----------------------------------------------------------------
 
 def svd_macros(summary: pd.DataFrame, sweep: pd.DataFrame, spectra: pd.DataFrame, sources: dict[str, str],
-               energy: float = 0.9) -> list[Macro]:
-    reference = baseline_row(summary)["test_accuracy"]
+               tolerance: float, energy: float = 0.9) -> list[Macro]:
+    reference = baseline_row(summary)["validation_accuracy"]
     macros = [Macro("CompressionSvdEnergyPercent", f"{100 * energy:g}", sources["spectra"])]
     for layer in ("conv1", "conv2", "conv3", "logits"):
         name = "Fc" if layer == "conv3" else macro_part(layer)
@@ -286,7 +319,7 @@ def svd_macros(summary: pd.DataFrame, sweep: pd.DataFrame, spectra: pd.DataFrame
         if layer not in ("conv2", "conv3"):
             continue
         rows = sweep[sweep["layer"] == layer]
-        good = rows[rows["test_accuracy"] >= reference - ACCURACY_TOLERANCE]
+        good = rows[rows["validation_accuracy"] >= reference - tolerance]
         smallest = good.loc[good["rank"].idxmin()] if len(good) else None
         macros += [
             Macro(f"CompressionSvd{name}FullRank", str(int(rows["full_rank"].iloc[0])) if len(rows) else MISSING,
@@ -327,7 +360,7 @@ def score_agreement_macros(scores: pd.DataFrame, source: str) -> list[Macro]:
 def settings_macros(summary: pd.DataFrame, config: dict, source: str) -> list[Macro]:
     section = config["compression"]
     fine_tune = section["fine_tune"]
-    chosen = representative_variants(summary)
+    chosen = representative_variants(summary, tolerance_of(config))
     baseline = baseline_row(summary)
     smallest, fastest = chosen.loc[chosen["stored_bytes"].idxmin()], chosen.loc[chosen["latency_median_ms"].idxmin()]
     return [
@@ -335,7 +368,7 @@ def settings_macros(summary: pd.DataFrame, config: dict, source: str) -> list[Ma
         Macro("CompressionFineTuneImages", "all" if fine_tune["train_images"] is None
               else thousands(fine_tune["train_images"]), "config"),
         Macro("CompressionFineTuneLearningRate", f"{fine_tune['learning_rate']:g}", "config"),
-        Macro("CompressionTolerancePoints", f"{100 * ACCURACY_TOLERANCE:g}", "mobileopt.compression.summary"),
+        Macro("CompressionTolerancePoints", f"{100 * tolerance_of(config):g}", "config"),
         Macro("CompressionFisherRounds", str(section["fisher_pruning"]["rounds"]), "config"),
         Macro("CompressionFisherScoringImages", thousands(section["fisher_pruning"]["scoring_images"]), "config"),
         Macro("CompressionRepresentativeImages", thousands(section["quantization"]["representative_images"]), "config"),
@@ -359,8 +392,9 @@ def settings_macros(summary: pd.DataFrame, config: dict, source: str) -> list[Ma
 def all_macros(data: dict[str, pd.DataFrame], config: dict, sources: dict[str, str]) -> list[Macro]:
     summary, source = data["summary"], sources["summary"]
     return (settings_macros(summary, config, source) + fixed_roles(summary, source)
-            + pruning_roles(summary, source) + factorization_roles(summary, source)
-            + weight_sharing_roles(summary, config, source) + fisher_roles(summary, source)
+            + pruning_roles(summary, source, tolerance_of(config)) + factorization_roles(summary, source)
+            + weight_sharing_roles(summary, config, source) + fisher_roles(summary, source, data["correct"])
+            + quantization_verdicts(summary, data["correct"], source)
             + sparse_kernel_macros(data["timings"], data["break_even"], config, sources)
-            + svd_macros(summary, data["sweep"], data["spectra"], sources)
+            + svd_macros(summary, data["sweep"], data["spectra"], sources, tolerance_of(config))
             + score_agreement_macros(data["scores"], sources["scores"]))

@@ -13,8 +13,8 @@ import pandas as pd
 from mobileopt.compression import figures as plots
 from mobileopt.compression.figures import LAYER_LABELS
 from mobileopt.compression.macros import all_macros, kib_text, millions_text, ms_text, percent_text
-from mobileopt.compression.summary import (ACCURACY_TOLERANCE, METHOD_NAMES, baseline_row,
-                                           representative_variants, rows_of)
+from mobileopt.compression.summary import (METHOD_NAMES, baseline_row, representative_variants, rows_of,
+                                           test_correctness, tolerance_of)
 from mobileopt.reporting.numbers import thousands
 from mobileopt.reporting.thesis import latex_escape
 
@@ -145,8 +145,8 @@ def ef_table(summary: pd.DataFrame) -> pd.DataFrame:
                           "Lat. (ms)": ms_text(row["latency_median_ms"])} for name, row in rows])
 
 
-def overview_table(summary: pd.DataFrame) -> pd.DataFrame:
-    chosen = representative_variants(summary)
+def overview_table(summary: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    chosen = representative_variants(summary, tolerance)
     return pd.DataFrame([{"Method": METHOD_NAMES[row["method"]], "Variant": latex_escape(row["detail"]),
                           "Acc. (\\%)": percent_text(row["test_accuracy"]),
                           "MACs (M)": millions_text(row["multiply_adds"]),
@@ -158,7 +158,8 @@ def overview_table(summary: pd.DataFrame) -> pd.DataFrame:
 # name -> (builder on the loaded data, caption (or a function of the summary), column format, data it is
 # drawn from)
 TABLES = {
-    "pruning": (lambda d: pruning_table(d["summary"]), pruning_caption, "lrrrrrrr", ["summary"]),
+    "pruning": (lambda d: pruning_table(d["summary"]), lambda d: pruning_caption(d["summary"]), "lrrrrrrr",
+                ["summary"]),
     "sparse_kernels": (lambda d: sparse_kernel_table(d["break_even"]),
                        "Break-even density (\\%, share of non-zero weights) below which the sparse product is "
                        "faster than the dense one, per layer shape of the classifier ($W$: outputs $\\times$ "
@@ -169,8 +170,8 @@ TABLES = {
                       "Truncated-SVD factorisation: multiply-adds, Keras test accuracy before fine-tuning (FT), "
                       "LiteRT test accuracy after it, TFLite size and median LiteRT latency.",
                       "p{3.6cm}rrrrr", ["summary"]),
-    "weight_sharing": (lambda d: weight_sharing_table(d["summary"]), weight_sharing_caption, "lrrrrr",
-                       ["summary"]),
+    "weight_sharing": (lambda d: weight_sharing_table(d["summary"]),
+                       lambda d: weight_sharing_caption(d["summary"]), "lrrrrr", ["summary"]),
     "quantization": (lambda d: quantization_table(d["summary"]),
                      "Quantisation of the baseline: LiteRT test accuracy, size (KiB) of each TFLite format "
                      "before and after gzip, and LiteRT latency, median and 90th percentile (QAT: "
@@ -185,11 +186,12 @@ TABLES = {
                     "per layer, and one layer alone in both forms: accuracy after and before fine-tuning (FT), the "
                     "multiply-adds the emulation executes, TFLite size and median LiteRT latency.",
                     "p{3.6cm}rrrrr", ["summary"]),
-    "overview": (lambda d: overview_table(d["summary"]),
-                 "Each method's variant that is stored smallest (KiB) while staying within "
-                 f"{100 * ACCURACY_TOLERANCE:g} percentage points of the baseline's accuracy (the most accurate "
-                 "one where none does). Stored: gzip-compressed TFLite, or the bit-packed format where smaller; "
-                 "latency: median LiteRT latency.", "lp{3.9cm}rrrr", ["summary"]),
+    "overview": (lambda d: overview_table(d["summary"], d["tolerance"]),
+                 lambda d: "Each method's variant that is stored smallest (KiB) while staying within "
+                 f"{100 * d['tolerance']:g} percentage points of the baseline's accuracy on the validation images "
+                 "(the most accurate there where none does); accuracy: on the test set. Stored: gzip-compressed "
+                 "TFLite, or the bit-packed format where smaller; latency: median LiteRT latency.",
+                 "lp{3.9cm}rrrr", ["summary"]),
 }
 
 # name -> (plotting function on the loaded data, caption, data it is drawn from)
@@ -228,10 +230,12 @@ def write_report(rule: str, config: dict, paths: dict[str, str], table_paths: li
 
     data = load_inputs(paths)
     data["summary"]["channels"] = data["summary"]["channels"].fillna("")
+    data["tolerance"] = tolerance_of(config)
+    data["correct"] = test_correctness(config)
     for path in table_paths:
         name = Path(path).stem.removeprefix("compression_")
         builder, caption, column_format, drawn_from = TABLES[name]
-        caption = caption(data["summary"]) if callable(caption) else caption
+        caption = caption(data) if callable(caption) else caption
         stamp = artifacts.provenance(rule, config, [paths[key] for key in drawn_from])
         tables.write_table(builder(data), path, caption=caption, label=f"tab:compression-{name.replace('_', '-')}",
                            stamp=stamp, column_format=column_format)

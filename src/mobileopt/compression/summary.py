@@ -3,7 +3,9 @@
 Joins what the method rules wrote (artefact records: sizes, operators, LiteRT accuracy; metrics of the
 fine-tuned Keras models) with the generic benchmark's latency files. Reads result files only, never
 trains. The accuracy of a row is the LiteRT accuracy of its .tflite on the test set (Keras accuracy in
-a column of its own), so quantised formats are judged by what they compute.
+a column of its own), so quantised formats are judged by what they compute. Variants are *chosen*
+(within the tolerance, smallest, most accurate) on the LiteRT accuracy on the selection images
+(validation_accuracy), never on the test set.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import pandas as pd
 from mobileopt.core import artifacts
 from mobileopt.compression import variants
 
-COLUMNS = ["method", "variant", "model", "format", "detail", "test_accuracy", "keras_test_accuracy",
+COLUMNS = ["method", "variant", "model", "format", "detail", "test_accuracy", "validation_accuracy",
+           "keras_test_accuracy",
            "parameters", "nonzero_parameters", "multiply_adds", "sparse_multiply_adds", "tflite_bytes",
            "gzip_bytes", "packed_bytes", "packed_gzip_bytes", "stored_bytes", "latency_median_ms",
            "latency_p90_ms", "fine_tune_seconds", "accuracy_without_fine_tuning", "sparsity",
@@ -66,6 +69,7 @@ def summary_row(method: str, artefact: str, record: dict, latency: dict, metrics
         "method": method, "variant": artefact, "model": record["model"], "format": record["format"],
         "detail": detail(method, record, metrics),
         "test_accuracy": record.get("litert_test_accuracy", math.nan),
+        "validation_accuracy": record.get("litert_validation_accuracy", math.nan),
         "keras_test_accuracy": metrics.get("test_accuracy", math.nan),
         "parameters": metrics.get("parameters", math.nan),
         "nonzero_parameters": metrics.get("nonzero_parameters", math.nan),
@@ -117,6 +121,20 @@ def build_summary(config: dict, baseline_metrics_path: str | Path = "results/bas
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def test_correctness(config: dict) -> dict[str, "np.ndarray"]:
+    """'<method>/<artefact>' -> which test images its .tflite got right (LiteRT), for every configured
+    classifier artefact: what the significance verdicts between two variants pair."""
+    from mobileopt.compression.tflite import decode_correct
+
+    correct = {}
+    for method, artefacts_of_method in variants.artefacts(config).items():
+        for artefact in artefacts_of_method:
+            record = artifacts.read_json(record_path(method, artefact))
+            if "litert_test_correct" in record:
+                correct[f"{method}/{artefact}"] = decode_correct(record["litert_test_correct"], record["test_images"])
+    return correct
+
+
 def write_summary(config: dict, out_path: str | Path, **paths) -> pd.DataFrame:
     frame = build_summary(config, **paths)
     artifacts.atomic_write_text(out_path, frame.to_csv(index=False))
@@ -125,8 +143,13 @@ def write_summary(config: dict, out_path: str | Path, **paths) -> pd.DataFrame:
 
 # --- selections (shared by the tables, figures and macros) -------------------------------------------
 
-ACCURACY_TOLERANCE = 0.005  # "as accurate as the baseline": within half a percentage point
 METHOD_NAMES = variants.METHOD_NAMES
+
+
+def tolerance_of(config: dict) -> float:
+    """"As accurate as the baseline": the one tolerance of the thesis (comparison.max_accuracy_drop_points),
+    as a fraction."""
+    return config["comparison"]["max_accuracy_drop_points"] / 100
 
 
 def baseline_row(summary: pd.DataFrame) -> pd.Series:
@@ -137,13 +160,15 @@ def rows_of(summary: pd.DataFrame, method: str) -> pd.DataFrame:
     return summary[summary["method"] == method]
 
 
-def within_tolerance(summary: pd.DataFrame, rows: pd.DataFrame, tolerance: float = ACCURACY_TOLERANCE) -> pd.DataFrame:
-    return rows[rows["test_accuracy"] >= baseline_row(summary)["test_accuracy"] - tolerance]
+def within_tolerance(summary: pd.DataFrame, rows: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """`rows` whose validation accuracy is at most `tolerance` (a fraction) below the baseline's."""
+    return rows[rows["validation_accuracy"] >= baseline_row(summary)["validation_accuracy"] - tolerance]
 
 
-def representative_variants(summary: pd.DataFrame, tolerance: float = ACCURACY_TOLERANCE) -> pd.DataFrame:
-    """Per method, the variant stored smallest among those within `tolerance` of the baseline's accuracy
-    (the most accurate one if none is); classifier artefacts only (the ef single layers are no models)."""
+def representative_variants(summary: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Per method, the variant stored smallest among those within `tolerance` of the baseline's
+    validation accuracy (the most accurate on validation if none is); classifier artefacts only (the ef
+    single layers are no models)."""
     chosen = [baseline_row(summary)]
     for method in summary["method"].unique():
         if method == "baseline":
@@ -151,5 +176,5 @@ def representative_variants(summary: pd.DataFrame, tolerance: float = ACCURACY_T
         rows = rows_of(summary, method).dropna(subset=["test_accuracy"])
         good = within_tolerance(summary, rows, tolerance)
         chosen.append(good.sort_values(["stored_bytes", "latency_median_ms"]).iloc[0] if len(good)
-                      else rows.sort_values("test_accuracy", ascending=False).iloc[0])
+                      else rows.sort_values("validation_accuracy", ascending=False).iloc[0])
     return pd.DataFrame(chosen)

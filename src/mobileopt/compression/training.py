@@ -56,7 +56,10 @@ def prepare_fine_tuning(config: dict, data_path: str | Path, threads: int) -> tu
     from mobileopt.core.runtime import configure_tensorflow
 
     configure_tensorflow(config["seed"], threads)
-    return training.load_configured_dataset(config, data_path), FineTuneSettings.from_config(config)
+    arrays, settings = training.load_configured_dataset(config, data_path), FineTuneSettings.from_config(config)
+    training.require_held_out(fine_tuning_subset(arrays, settings.train_images)["train_labels"], arrays,
+                              "compression fine-tuning (compression.fine_tune.train_images)")
+    return arrays, settings
 
 
 def fine_tuning_subset(arrays: dict, train_images: int | None, start: int = 0) -> dict:

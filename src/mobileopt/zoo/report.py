@@ -12,6 +12,9 @@ from mobileopt.reporting.numbers import MISSING
 from mobileopt.reporting.thesis import Macro, latex_escape
 
 
+TAIL_FACTOR = 1.2  # p90 above 1.2 x the median: the thesis names the model's tail (issue: > 20 %)
+
+
 def zoo_summary(records: dict, latencies: dict, machine: dict, traffic: pd.DataFrame) -> pd.DataFrame:
     """One row per zoo model. `latencies` maps (model, threads) to the parsed LiteRT JSON; the
     roofline columns use the 1-thread latency and the 1-thread roofs of `machine`."""
@@ -27,6 +30,7 @@ def zoo_summary(records: dict, latencies: dict, machine: dict, traffic: pd.DataF
                "parameters": record["parameters"], "multiply_adds": record["multiply_adds"],
                "tflite_bytes": record["tflite_bytes"],
                "latency_median_ms": single["median_ms"], "latency_p90_ms": single["p90_ms"],
+               "warmup_runs": single["warmup_runs"], "timed_runs": single["timed_runs"],
                "weight_bytes": record["weight_bytes"], "activation_bytes": record["activation_bytes"]}
         for threads in thread_counts:
             row[f"latency_median_ms_threads{threads}"] = latencies[(name, threads)]["median_ms"]
@@ -56,6 +60,7 @@ def zoo_table(summary: pd.DataFrame) -> pd.DataFrame:
                      "MACs (G)": f"{row['multiply_adds'] / 1e9:.2f}",
                      "MB": f"{row['tflite_bytes'] / 1e6:.1f}",
                      "1 thr.": f"{row['latency_median_ms']:.1f}",
+                     "p90": f"{row['latency_p90_ms']:.1f}",
                      f"{most} thr.": f"{row[f'latency_median_ms_threads{most}']:.1f}",
                      "FLOP/B": f"{row['intensity']:.1f}",
                      "GFLOP/s": f"{row['attained_flops'] / 1e9:.0f}",
@@ -128,8 +133,15 @@ def zoo_macros(summary: pd.DataFrame, kinds: pd.DataFrame, probes: pd.DataFrame,
     cheapest = summary.loc[summary["multiply_adds"].idxmin()]
     sizes = sorted(summary["input_size"].unique())
     ridge = roofline.ridge_intensity(machine["peak_flops"], machine["bandwidth_bytes_per_s"])
+    # A tail worth naming: the 90th percentile more than TAIL_FACTOR times the median.
+    tails = summary[summary["latency_p90_ms"] > TAIL_FACTOR * summary["latency_median_ms"]]
     macros = [
         Macro("ZooModelCount", str(len(summary)), s),
+        Macro("ZooWarmupRuns", str(int(summary["warmup_runs"].min())), s),
+        Macro("ZooTimedRuns", str(int(summary["timed_runs"].min())), s),
+        Macro("ZooTailPercent", f"{100 * (TAIL_FACTOR - 1):.0f}", "mobileopt.zoo.report"),
+        Macro("ZooTailCount", str(len(tails)), s),
+        Macro("ZooTailModels", " and ".join(tails["display"]) if len(tails) else "none", s),
         Macro("ZooInputSizes", " and ".join(f"${n}{{\\times}}{n}$" for n in sizes), s),
         Macro("ZooMaxThreads", str(most), s),
         Macro("ZooCores", str(machine["machine"]["cores"]), m),
