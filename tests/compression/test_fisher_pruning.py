@@ -96,3 +96,17 @@ def test_bad_arguments_raise(model_with_dead_channels):
         fisher_pruning.removal_schedule({"conv1": 4}, 1.0, 2)
     with pytest.raises(ValueError, match="no weight layer"):
         fisher_pruning.remove_channels(model_with_dead_channels, {"conv7": np.array([0])})
+
+
+def test_channels_are_scored_on_neither_the_selection_split_nor_the_fine_tuning_images():
+    """The variants are chosen on the selection split, so it must not choose their channels; the
+    rounds fine-tune on the first images, so scoring on them would score what is being trained."""
+    from mobileopt.compression.fisher_pruning import scoring_split
+
+    labels = np.arange(100)
+    arrays = {"train_images": labels * 10, "train_labels": labels, "selection_labels": labels[90:]}
+    images, scored = scoring_split(arrays, 20, fine_tune_images=60)
+    assert list(scored) == list(range(70, 90)) and list(images) == [10 * i for i in range(70, 90)]
+    for fine_tune_images in (71, None):  # reaching into the scored images, or fine-tuning on all of them
+        with pytest.raises(ValueError, match="scoring_images"):
+            scoring_split(arrays, 20, fine_tune_images=fine_tune_images)

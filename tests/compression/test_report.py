@@ -137,8 +137,8 @@ def test_verdict_macros_come_from_the_paired_significance_test():
     assert np.array_equal(correct["m/good"], good)  # the record's encoding round-trips
     rows = {name: pd.Series({"variant": name}) for name in ("good", "bad")}
     worse = {m.name: m.value for m in macros.verdict_macros("X", correct, rows["bad"], rows["good"], "m", "s")}
-    assert worse["XVerdict"] == "less accurate than" and float(worse["XMcnemarP"]) < 1e-6
+    assert worse["XVerdict"] == "less accurate than" and worse["XMcnemarP"] == "p < 0.001"
     same = {m.name: m.value for m in macros.verdict_macros("X", correct, rows["good"], rows["good"], "m", "s")}
-    assert same["XVerdict"] == "as accurate as" and same["XMcnemarP"] == "1"
+    assert same["XVerdict"] == "as accurate as" and same["XMcnemarP"] == "p = 1.000"
     absent = {m.name: m.value for m in macros.verdict_macros("X", correct, None, rows["good"], "m", "s")}
     assert absent["XVerdict"] == macros.MISSING

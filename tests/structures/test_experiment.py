@@ -374,3 +374,36 @@ def test_summary_frame_ratios_and_verdicts():
     assert frame.set_index("variant").loc["standard_reference", "vs_reference"] == "tie"  # itself
     assert {"method", "variant", "test_accuracy", "validation_accuracy", "parameters", "multiply_adds",
             "tflite_bytes", "latency_median_ms", "latency_p90_ms"} <= set(frame.columns)
+
+
+def test_matched_verdicts_come_from_the_significance_test():
+    """Inception clearly ahead of plain (3 seeds, 99 % vs 95 %): 'more accurate than'; bottleneck with
+    the plain stage's own predictions: 'as accurate as'."""
+    summary = pd.DataFrame({"variant": ["standard_reference", "plain_matched", "inception_matched",
+                                        "bottleneck_matched"],
+                            "multiply_adds": [1000, 300, 300, 300], "test_accuracy": [0.99, 0.95, 0.99, 0.95],
+                            "latency_ratio": 0.5, "latency_median_ms": 0.1, "parameters": 10})
+    plain = predictions_with_accuracy([0.95, 0.951, 0.949])
+    predictions = {"plain_matched": plain, "bottleneck_matched": plain,
+                   "inception_matched": predictions_with_accuracy([0.99, 0.991, 0.989])}
+    macros = {m.name: m.value for m in structures_report._matched_macros(summary, 300, "s", predictions)}
+    assert macros["StructuresInceptionVersusPlain"] == "more accurate than"
+    assert macros["StructuresInceptionVersusPlainPoints"] == "+4.00"
+    assert macros["StructuresBottleneckVersusPlain"] == "as accurate as"
+    assert macros["StructuresBottleneckVersusPlainMcnemarP"] == "p = 1.000"
+
+
+def deep_history(final_losses: list[float]) -> pd.DataFrame:
+    return pd.DataFrame([{"epoch": 1, "loss": loss, "val_accuracy": 0.9, "replicate": replicate}
+                         for replicate, loss in enumerate(final_losses)])
+
+
+@pytest.mark.parametrize("residual, plain, expected", [
+    ([0.10, 0.11, 0.09], [0.50, 0.52, 0.48], "easier to optimise"),   # far apart, small spread
+    ([0.10, 0.60, 0.30], [0.50, 0.20, 0.40], "within the spread"),    # overlapping seeds
+    ([0.50, 0.52, 0.48], [0.10, 0.11, 0.09], "harder to optimise"),
+])
+def test_deep_verdict_needs_the_loss_gap_to_exceed_the_seed_spread(residual, plain, expected):
+    macros = {m.name: m.value for m in structures_report.deep_loss_macros(
+        {"deep_plain": deep_history(plain), "deep_residual": deep_history(residual)}, "p.csv", "r.csv")}
+    assert expected in macros["StructuresDeepVerdict"]

@@ -27,8 +27,9 @@ with redirect_output_to(snakemake.log[0]):
         comparison.pareto_table(frame), out.table, stamp=stamp, label="tab:comparison-pareto",
         caption=f"The baseline and every Pareto-optimal classifier variant of all topics (no other variant "
                 f"is both at least as accurate on the validation images and at least as fast), fastest "
-                f"first, out of {len(variants)} variants: LiteRT accuracy on the validation images (the "
-                f"choice) and on the test set (float32 models: Keras-equivalent), "
+                f"first, out of {len(variants)} variants: accuracy on the validation images (the choice) and "
+                f"on the test set (LiteRT for the converted compression and combination models; the Keras "
+                f"mean over the seeds for the baseline and the models trained from scratch), "
                 f"multiply-adds per image, TFLite size, median LiteRT latency and speed-up over the "
                 f"baseline. Structure variants are trained from scratch on a shorter budget than the "
                 f"baseline; compression variants are fine-tuned from it.",

@@ -187,6 +187,19 @@ def one_shot_accuracy(model, arrays: dict, scores: dict[str, np.ndarray], fracti
     return evaluate_classifier(pruned, arrays)["test_accuracy"]
 
 
+def scoring_split(arrays: dict, images: int, fine_tune_images: int | None) -> tuple:
+    """The images channels are scored on: the last `images` training images before the selection split
+    (the variants are chosen on that split, so it must not choose their channels too), and after the
+    fine-tuning images (which the rounds train on from the start of the set); never the test set."""
+    stop = len(arrays["train_labels"]) - len(arrays["selection_labels"])
+    start = stop - images
+    if fine_tune_images is None or start < fine_tune_images:
+        raise ValueError(f"compression.fisher_pruning.scoring_images ({images}) would overlap the fine-tuning "
+                         f"images (the first {fine_tune_images or 'all'}) or the selection split (the last "
+                         f"{len(arrays['selection_labels'])}): lower scoring_images or fine_tune.train_images")
+    return arrays["train_images"][start:stop], arrays["train_labels"][start:stop]
+
+
 def run_fisher_pruning(config: dict, baseline_path: str | Path, data_path: str | Path, out_dir: str | Path,
                        tflite_dir: str | Path, threads: int) -> list[dict]:
     """The channel scores (out_dir/channel_scores.csv) and every pruned, fine-tuned variant."""
@@ -199,9 +212,7 @@ def run_fisher_pruning(config: dict, baseline_path: str | Path, data_path: str |
 
     arrays, fine_tune = ft.prepare_fine_tuning(config, data_path, threads)
     section = config["compression"]["fisher_pruning"]
-    # Scoring images come from the end of the training set: never the test set, and not the slices the
-    # rounds fine-tune on (those start at the beginning).
-    scoring = (arrays["train_images"][-section["scoring_images"]:], arrays["train_labels"][-section["scoring_images"]:])
+    scoring = scoring_split(arrays, section["scoring_images"], fine_tune.train_images)
     baseline = ft.load_baseline(baseline_path)
     layers = tuple(section["layers"])
     initial = channel_scores(baseline, *scoring, layers)

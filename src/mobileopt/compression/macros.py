@@ -18,7 +18,7 @@ from mobileopt.compression.summary import (METHOD_NAMES, baseline_row, represent
                                            tolerance_of, within_tolerance)
 from mobileopt.compression.sparse_kernels import DOCUMENTED_BREAK_EVEN
 from mobileopt.reporting.numbers import (factor_text, is_missing, kib_text, millions_text, ms_text,
-                                         number_words, percent_text, thousands)
+                                         number_words, p_value, percent_text, thousands)
 from mobileopt.reporting.numbers import MISSING
 from mobileopt.reporting.thesis import Macro, latex_escape
 
@@ -169,6 +169,8 @@ def fisher_roles(summary: pd.DataFrame, source: str, correct: dict) -> list[Macr
                        Macro(f"CompressionFisher{level}{suffix}DifferenceDirection", direction, source)]
         macros += verdict_macros(f"CompressionFisher{level}", correct, chosen["fisher"], chosen["activation_count"],
                                  "fisher_pruning", source)
+        macros += verdict_macros(f"CompressionFisher{level}VersusBaseline", correct, chosen["fisher"],
+                                 converted_baseline(summary), "fisher_pruning", source, other_method="quantization")
     return macros
 
 
@@ -185,7 +187,15 @@ def verdict_macros(name: str, correct: dict, row, other, method: str, source: st
         return [Macro(f"{name}Verdict", MISSING, source), Macro(f"{name}McnemarP", MISSING, source)]
     comparison = significance.compare(correct[keys[0]][None], correct[keys[1]][None])
     return [Macro(f"{name}Verdict", significance.phrase(comparison), source),
-            Macro(f"{name}McnemarP", f"{comparison.mcnemar_p:.2g}", source)]
+            Macro(f"{name}McnemarP", p_value(comparison.mcnemar_p), source)]
+
+
+def converted_baseline(summary: pd.DataFrame) -> pd.Series | None:
+    """The baseline converted to float32 as is (the quantization method's float32 artefact): the model
+    every compression variant starts from, measured like them (LiteRT)."""
+    rows = rows_of(summary, "quantization")
+    rows = rows[rows["variant"] == "float32"]
+    return rows.iloc[0] if len(rows) else None
 
 
 def quantization_verdicts(summary: pd.DataFrame, correct: dict, source: str) -> list[Macro]:
@@ -198,7 +208,7 @@ def quantization_verdicts(summary: pd.DataFrame, correct: dict, source: str) -> 
     macros = []
     for variant in ("dynamic_range", "float16", "int8", "qat_int8"):
         macros += verdict_macros(f"CompressionQuant{macro_part(variant)}VersusFloat", correct, row(variant),
-                                 row("float32"), "quantization", source)
+                                 converted_baseline(summary), "quantization", source)
     return macros + verdict_macros("CompressionQuantQatVersusIntEight", correct, row("qat_int8"), row("int8"),
                                    "quantization", source)
 

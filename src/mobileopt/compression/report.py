@@ -14,7 +14,7 @@ from mobileopt.compression import figures as plots
 from mobileopt.compression.figures import LAYER_LABELS
 from mobileopt.compression.macros import all_macros, kib_text, millions_text, ms_text, percent_text
 from mobileopt.compression.summary import (METHOD_NAMES, baseline_row, representative_variants, rows_of,
-                                           test_correctness, tolerance_of)
+                                           litert_correctness, tolerance_of)
 from mobileopt.reporting.numbers import thousands
 from mobileopt.reporting.thesis import latex_escape
 
@@ -231,7 +231,7 @@ def write_report(rule: str, config: dict, paths: dict[str, str], table_paths: li
     data = load_inputs(paths)
     data["summary"]["channels"] = data["summary"]["channels"].fillna("")
     data["tolerance"] = tolerance_of(config)
-    data["correct"] = test_correctness(config)
+    data["correct"] = litert_correctness(config)
     for path in table_paths:
         name = Path(path).stem.removeprefix("compression_")
         builder, caption, column_format, drawn_from = TABLES[name]

@@ -121,7 +121,7 @@ def build_summary(config: dict, baseline_metrics_path: str | Path = "results/bas
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def test_correctness(config: dict) -> dict[str, "np.ndarray"]:
+def litert_correctness(config: dict) -> dict[str, "np.ndarray"]:
     """'<method>/<artefact>' -> which test images its .tflite got right (LiteRT), for every configured
     classifier artefact: what the significance verdicts between two variants pair."""
     from mobileopt.compression.tflite import decode_correct

@@ -76,8 +76,12 @@ def compare(correct_a: np.ndarray, correct_b: np.ndarray, alpha: float = ALPHA) 
     return Comparison(verdict, float(difference), mcnemar_p, seed_p, len(correct_a), len(correct_b))
 
 
-def phrase(comparison: Comparison, better: str = "more accurate than", worse: str = "less accurate than",
-           tie: str = "as accurate as") -> str:
+# The words the prose uses for a verdict: "A is {phrase} B".
+VERDICT_PHRASES = {"better": "more accurate than", "worse": "less accurate than", "tie": "as accurate as"}
+
+
+def phrase(comparison: Comparison, better: str = VERDICT_PHRASES["better"], worse: str = VERDICT_PHRASES["worse"],
+           tie: str = VERDICT_PHRASES["tie"]) -> str:
     """The words the prose uses for a verdict: "A is {phrase} B"."""
     return {"better": better, "worse": worse, "tie": tie}[comparison.verdict]
 

@@ -62,6 +62,16 @@ def factor_text(value: float) -> str:
     return MISSING if is_missing(value) else f"{value:.1f}"
 
 
+def count_of(number: int, noun: str) -> str:
+    """'1 epoch', '2 epochs': a count with its noun in the right number (regular plurals)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def p_value(p: float) -> str:
+    """A p-value for running text (the thesis sets it in math mode): 'p = 0.032', 'p < 0.001'."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def join_words(items) -> str:
     """[10, 25, 50] -> '10, 25 and 50'."""
     items = [str(item) for item in items]

@@ -64,7 +64,7 @@ def baseline_results_table(metrics: dict, latency: dict) -> pd.DataFrame:
         ("Test loss", f"{metrics['test_loss']:.4f}"),
         ("Parameters", thousands(metrics["parameters"])),
         ("Multiply-adds per image", thousands(metrics["multiply_adds"])),
-        ("Epochs run (best epoch, first seed)", f"{metrics['epochs_run']} ({metrics['best_epoch']})"),
+        ("Epochs run, most of any seed (best epoch of the first)", f"{metrics['epochs_run']} ({metrics['best_epoch']})"),
         ("Training time per seed (s)", f"{metrics['train_seconds']:.0f}"),
         ("Training precision", metrics["settings"]["precision"].replace("_", "\\_")),
         ("TFLite size (KiB, first seed's model)", f"{latency['size_bytes'] / 1024:.1f}"),

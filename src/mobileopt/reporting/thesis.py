@@ -86,6 +86,7 @@ def baseline_macros(metrics: dict, latency: dict, metrics_file: str, latency_fil
         Macro("BaselineTestAccuracyStd", f"{100 * metrics['test_accuracy_std']:.2f}", m),
         Macro("BaselineValidationAccuracy", f"{100 * metrics['validation_accuracy']:.2f}", m),
         Macro("BaselineSeedCount", str(len(metrics["replicates"])), m),
+        Macro("BaselineValidationPercent", f"{100 * settings['validation_fraction']:g}", m),
         Macro("BaselinePrecision", {"float32": "float32", "mixed_bfloat16": "mixed bfloat16"}[
             metrics["settings"]["precision"]], m),
         Macro("BaselineTestLoss", f"{metrics['test_loss']:.4f}", m),

@@ -26,13 +26,16 @@ from statistics import NormalDist
 INFORMATIONAL, MACHINE, STATISTICAL, EXACT = "informational", "machine-relative", "statistical", "exact"
 CLASSES = (EXACT, STATISTICAL, MACHINE, INFORMATIONAL)
 
-_INFORMATIONAL = re.compile(r"Seconds|Minutes|Machine|Runtime|Cpu|Cores|CodeVersion")
+# p-values are shown, not judged: the verdict they lead to is (a statistical text).
+_INFORMATIONAL = re.compile(r"Seconds|Minutes|Machine|Runtime|Cpu|Cores|CodeVersion|McnemarP|LossP")
 _MACHINE = re.compile(
     r"Latency|Ms(?![a-z])|Speedup|Slowdown|Fastest|Slowest|Faster|Slower|[Ff]lops|GBs|Peak|[Ee]fficien|"
-    r"Inversion|Ridge|Pareto|Densify|SparseUpTo|RatioAtDocumented|ProductVerdict|BreakEvenDensity|Status")
+    r"Inversion|Ridge|Pareto|Densify|SparseUpTo|RatioAtDocumented|ProductVerdict|BreakEvenDensity|Status|Tail")
 # Files whose every number is a timing on this machine (sparse-kernel sweeps, the roofline probes).
 _MACHINE_SOURCES = re.compile(r"sparse_kernels|zoo/machine|layer_probes")
-_STATISTICAL = re.compile(r"Accura|Points|Verdict|Direction|Gap")
+# Tables whose every column is (drawn from) a timing: interleaved speed-ups, their intervals and verdicts.
+_MACHINE_TABLES = re.compile(r"latency_intervals")
+_STATISTICAL = re.compile(r"Accura|Points|Verdict|Direction|Gap|Versus|Std|BetterCount|WorseCount|TieCount")
 _POINTS = re.compile(r"Points|Gap")
 _MILLISECONDS = re.compile(r"Ms(?![a-z])")
 _RATE = re.compile(r"[Ff]lops|GBs")
@@ -61,7 +64,8 @@ def classify(name: str, source: str = "") -> str:
     if _INFORMATIONAL.search(name):
         return INFORMATIONAL
     # A timing file's macros are timings; its table columns are classed by name (sizes stay exact).
-    if _MACHINE.search(name) or (is_macro and _MACHINE_SOURCES.search(source)):
+    if (_MACHINE.search(name) or (is_macro and _MACHINE_SOURCES.search(source))
+            or (not is_macro and _MACHINE_TABLES.search(source))):
         return MACHINE
     if _STATISTICAL.search(name):
         return STATISTICAL

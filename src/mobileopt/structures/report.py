@@ -15,11 +15,12 @@ import pandas as pd
 
 from mobileopt.core import artifacts, significance
 from mobileopt.reporting import tables
-from mobileopt.reporting.numbers import join_words, thousands
+from mobileopt.reporting.numbers import count_of, join_words, p_value, thousands
 from mobileopt.reporting.numbers import millions as _millions
 from mobileopt.reporting.numbers import percent as _pct
 from mobileopt.reporting.numbers import MISSING
 from mobileopt.reporting.thesis import Macro
+from mobileopt.structures.variants import FAMILIES
 
 # Mini-batches averaged in the residual-vs-plain loss curve.
 CURVE_WINDOW = 25
@@ -41,17 +42,19 @@ def variant_label(spec) -> str:
             "inception": "Inception, matched", "bottleneck": "bottleneck, matched"}[spec.family]
 
 
-REFERENCE = "standard_reference"  # Table 2.2 on the variants' budget: what every variant is judged against
+REFERENCE = "standard_reference"
+FAMILY_NAMES = {"standard": "Table~2.2", "decomposed": "1-D", "separable": "separable", "plain": "plain",
+                "inception": "Inception", "bottleneck": "bottleneck", "deep": "deep", "lenet5": "LeNet-5"}  # Table 2.2 on the variants' budget: what every variant is judged against
 
 
-def test_correctness(predictions: dict) -> "np.ndarray":
+def seed_correctness(predictions: dict) -> "np.ndarray":
     """(replicates, test images) bool: which test image each seed's model got right."""
     return significance.correctness(predictions["test"], predictions["test_labels"])
 
 
 def compare_variants(predictions: dict, name: str, other: str) -> significance.Comparison:
     """Is variant `name` more accurate than `other`? `predictions` maps names to predictions.npz."""
-    return significance.compare(test_correctness(predictions[name]), test_correctness(predictions[other]))
+    return significance.compare(seed_correctness(predictions[name]), seed_correctness(predictions[other]))
 
 
 def summary_frame(specs, metrics: dict, latencies: dict, baseline_metrics: dict,
@@ -252,7 +255,10 @@ def structures_macros(summary: pd.DataFrame, decomposition: pd.DataFrame, resnet
     by_name = summary.set_index("variant")
     others = summary[summary["variant"] != REFERENCE]
     macros = [
-        Macro("StructuresEpochs", str(settings["epochs"]), sources["config"]),
+        Macro("StructuresEpochs", count_of(settings["epochs"], "epoch"), sources["config"]),
+        Macro("StructuresMixedFamilies", join_words([FAMILY_NAMES[family] for family in FAMILIES
+                                                     if family in settings["mixed_precision_families"]])
+              if settings["mixed_precision_families"] else "no", sources["config"]),
         Macro("StructuresSeedCount", str(int(summary["seeds"].iloc[0])), s),
         Macro("SignificanceLevelPercent", f"{100 * significance.ALPHA:g}", "mobileopt.core.significance"),
         Macro("StructuresReferenceStd", f"{100 * by_name.loc[REFERENCE, 'test_accuracy_std']:.2f}", s),
@@ -266,7 +272,7 @@ def structures_macros(summary: pd.DataFrame, decomposition: pd.DataFrame, resnet
               f"{by_name.loc[REFERENCE, 'separate_job_latency_ratio']:.2f}", s),
         Macro("StructuresWorseCount", str(int((others["vs_reference"] == "worse").sum())), s),
         Macro("StructuresTieCount", str(int((others["vs_reference"] == "tie").sum())), s),
-        Macro("StructuresDeepEpochs", str(deep_settings["epochs"]), sources["config"]),
+        Macro("StructuresDeepEpochs", count_of(deep_settings["epochs"], "epoch"), sources["config"]),
         Macro("StructuresVariantCount", str(len(summary)), s),
         Macro("StructuresReferenceAccuracy", _pct(by_name.loc["standard_reference", "test_accuracy"]), s),
         Macro("StructuresReferenceLatencyRatio", f"{by_name.loc['standard_reference', 'latency_ratio']:.3f}", s),
@@ -306,6 +312,8 @@ def _decomposition_macros(summary, decomposition, s, d, predictions) -> list[Mac
         Macro("StructuresDecomposedCheapestAccuracy", _pct(cheapest["test_accuracy"]), s),
         Macro("StructuresDecomposedCheapestMacsRatio", f"{cheapest['multiply_adds_ratio']:.2f}", s),
         Macro("StructuresDecomposedCheapestLatencyRatio", f"{cheapest['latency_ratio']:.2f}", s),
+        Macro("StructuresDecomposedCheapestVersusReference", significance.VERDICT_PHRASES[cheapest["vs_reference"]], s),
+        Macro("StructuresDecomposedDearestVersusReference", significance.VERDICT_PHRASES[dearest["vs_reference"]], s),
         Macro("StructuresDecomposedCheapestSizeRatio", f"{cheapest['tflite_bytes_ratio']:.2f}", s),
         Macro("StructuresDecomposedDearestFraction", str(_fraction_of(dearest["variant"])), s),
         Macro("StructuresDecomposedDearestAccuracy", _pct(dearest["test_accuracy"]), s),
@@ -326,7 +334,7 @@ def _decomposition_macros(summary, decomposition, s, d, predictions) -> list[Mac
         verdict = compare_variants(predictions, rev["variant"], twin_name)
         values = [str(_fraction_of(rev["variant"])), _pct(rev["test_accuracy"]), _pct(twin["test_accuracy"]),
                   f"{rev['latency_ratio']:.2f}", f"{twin['latency_ratio']:.2f}",
-                  significance.phrase(verdict, tie="as accurate as (a tie)")]
+                  significance.phrase(verdict)]
     return macros + [Macro(name, value, s) for name, value in zip(names, values)]
 
 
@@ -341,9 +349,9 @@ def _matched_macros(summary, matched_target, s, predictions) -> list[Macro]:
               Macro("StructuresMatchedTargetPercent", f"{100 * matched_target / reference:.0f}", s)]
     for family, word in (("inception", "Inception"), ("bottleneck", "Bottleneck")):
         verdict = compare_variants(predictions, f"{family}_matched", "plain_matched")
-        macros += [Macro(f"Structures{word}VersusPlain", significance.phrase(verdict, tie="as accurate as"), s),
+        macros += [Macro(f"Structures{word}VersusPlain", significance.phrase(verdict), s),
                    Macro(f"Structures{word}VersusPlainPoints", f"{verdict.difference_points:+.2f}", s),
-                   Macro(f"Structures{word}VersusPlainMcnemarP", f"{verdict.mcnemar_p:.2g}", s)]
+                   Macro(f"Structures{word}VersusPlainMcnemarP", p_value(verdict.mcnemar_p), s)]
     for family, word in (("plain", "Plain"), ("inception", "Inception"), ("bottleneck", "Bottleneck")):
         row = summary.set_index("variant").loc[f"{family}_matched"]
         macros += [
@@ -366,6 +374,7 @@ def _separable_macros(summary, s) -> list[Macro]:
         macros += [
             Macro(f"StructuresSeparable{word}Multiplier", str(row["multiplier"]), s),
             Macro(f"StructuresSeparable{word}Accuracy", _pct(row["test_accuracy"]), s),
+            Macro(f"StructuresSeparable{word}VersusReference", significance.VERDICT_PHRASES[row["vs_reference"]], s),
             Macro(f"StructuresSeparable{word}MacsRatio", f"{row['multiply_adds_ratio']:.3f}", s),
             Macro(f"StructuresSeparable{word}ParametersRatio", f"{row['parameters_ratio']:.3f}", s),
             Macro(f"StructuresSeparable{word}LatencyRatio", f"{row['latency_ratio']:.2f}", s),
@@ -381,10 +390,9 @@ def _lenet_macros(summary, s) -> list[Macro]:
     if "lenet5" not in rows.index:
         return [Macro(f"StructuresLenet{name}", MISSING, s) for name in names]
     row = rows.loc["lenet5"]
-    verdict = {"better": "more accurate than", "worse": "less accurate than", "tie": "as accurate as"}
     values = [_pct(row["test_accuracy"]), f"{100 * row['test_accuracy_std']:.2f}", _millions(row["multiply_adds"]),
               thousands(row["parameters"]), f"{row['latency_ratio']:.2f}", f"{row['tflite_bytes_ratio']:.2f}",
-              verdict[row["vs_reference"]]]
+              significance.VERDICT_PHRASES[row["vs_reference"]]]
     return [Macro(f"StructuresLenet{name}", value, s) for name, value in zip(names, values)]
 
 
@@ -415,16 +423,16 @@ def final_epochs(history: pd.DataFrame) -> pd.DataFrame:
 def deep_loss_macros(histories: dict, source_plain: str, source_residual: str) -> list[Macro]:
     """Final training loss and validation accuracy of the deep pair (means over the seeds, from their
     history.csv). "Easier to optimise" needs a lower final training loss on a Welch t-test over the
-    seeds at the 5 % level (a training loss has no paired test predictions for McNemar's test)."""
+    seeds at significance.ALPHA (a training loss has no paired test predictions for McNemar's test)."""
     from scipy import stats
 
     plain, residual = final_epochs(histories["deep_plain"]), final_epochs(histories["deep_residual"])
     lower = residual["loss"].mean() < plain["loss"].mean()
     testable = len(plain) > 1 and len(residual) > 1
-    p_value = stats.ttest_ind(residual["loss"], plain["loss"], equal_var=False).pvalue if testable else 1.0
-    if lower and p_value < 0.05:
+    loss_p = stats.ttest_ind(residual["loss"], plain["loss"], equal_var=False).pvalue if testable else 1.0
+    if lower and loss_p < significance.ALPHA:
         verdict = "the residual one is easier to optimise, as He et al.~\\citep{HZRS15} found"
-    elif not lower and p_value < 0.05:
+    elif not lower and loss_p < significance.ALPHA:
         verdict = "here the residual connections made the network harder to optimise"
     else:
         verdict = ("the difference in training loss is within the spread of the seeds, so this run does not "
@@ -435,7 +443,7 @@ def deep_loss_macros(histories: dict, source_plain: str, source_residual: str) -
         Macro("StructuresDeepResidualTrainLoss", f"{residual['loss'].mean():.3f}", source_residual),
         Macro("StructuresDeepPlainValAccuracy", _pct(plain["val_accuracy"].mean()), source_plain),
         Macro("StructuresDeepResidualValAccuracy", _pct(residual["val_accuracy"].mean()), source_residual),
-        Macro("StructuresDeepLossP", f"{p_value:.2g}", source_residual),
+        Macro("StructuresDeepLossP", p_value(loss_p), source_residual),
         Macro("StructuresDeepVerdict", verdict, source_residual),
     ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mobileopt.measurement import roofline
-from mobileopt.reporting.numbers import MISSING
+from mobileopt.reporting.numbers import MISSING, join_words
 from mobileopt.reporting.thesis import Macro, latex_escape
 
 
@@ -141,7 +141,7 @@ def zoo_macros(summary: pd.DataFrame, kinds: pd.DataFrame, probes: pd.DataFrame,
         Macro("ZooTimedRuns", str(int(summary["timed_runs"].min())), s),
         Macro("ZooTailPercent", f"{100 * (TAIL_FACTOR - 1):.0f}", "mobileopt.zoo.report"),
         Macro("ZooTailCount", str(len(tails)), s),
-        Macro("ZooTailModels", " and ".join(tails["display"]) if len(tails) else "none", s),
+        Macro("ZooTailModels", join_words(tails["display"]) if len(tails) else "none", s),
         Macro("ZooInputSizes", " and ".join(f"${n}{{\\times}}{n}$" for n in sizes), s),
         Macro("ZooMaxThreads", str(most), s),
         Macro("ZooCores", str(machine["machine"]["cores"]), m),
