@@ -127,7 +127,7 @@ def test_settings_macros_name_the_smallest_and_fastest_representative():
 
 def test_verdict_macros_come_from_the_paired_significance_test():
     """Two artefacts' LiteRT correctness bits (as the records store them) decide the word: a clear gap
-    on 10,000 images is 'less accurate than', identical predictions 'as accurate as'."""
+    on 10,000 images is 'less accurate than', identical predictions 'not distinguishable in accuracy from'."""
     from mobileopt.compression.tflite import decode_correct, encode_correct
 
     images = 10_000
@@ -139,6 +139,6 @@ def test_verdict_macros_come_from_the_paired_significance_test():
     worse = {m.name: m.value for m in macros.verdict_macros("X", correct, rows["bad"], rows["good"], "m", "s")}
     assert worse["XVerdict"] == "less accurate than" and worse["XMcnemarP"] == "p < 0.001"
     same = {m.name: m.value for m in macros.verdict_macros("X", correct, rows["good"], rows["good"], "m", "s")}
-    assert same["XVerdict"] == "as accurate as" and same["XMcnemarP"] == "p = 1.000"
+    assert same["XVerdict"] == "not distinguishable in accuracy from" and same["XMcnemarP"] == "p = 1.000"
     absent = {m.name: m.value for m in macros.verdict_macros("X", correct, None, rows["good"], "m", "s")}
     assert absent["XVerdict"] == macros.MISSING

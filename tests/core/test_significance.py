@@ -135,5 +135,5 @@ def test_phrase_words_each_verdict():
         return Comparison(verdict, 0.0, 1.0, None, 1, 1)
 
     assert [phrase(made(v)) for v in significance.VERDICTS] == [
-        "more accurate than", "less accurate than", "as accurate as"]
+        "more accurate than", "less accurate than", "not distinguishable in accuracy from"]
     assert phrase(made("worse"), worse="slower to learn than") == "slower to learn than"

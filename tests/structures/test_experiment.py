@@ -378,7 +378,7 @@ def test_summary_frame_ratios_and_verdicts():
 
 def test_matched_verdicts_come_from_the_significance_test():
     """Inception clearly ahead of plain (3 seeds, 99 % vs 95 %): 'more accurate than'; bottleneck with
-    the plain stage's own predictions: 'as accurate as'."""
+    the plain stage's own predictions: 'not distinguishable in accuracy from'."""
     summary = pd.DataFrame({"variant": ["standard_reference", "plain_matched", "inception_matched",
                                         "bottleneck_matched"],
                             "multiply_adds": [1000, 300, 300, 300], "test_accuracy": [0.99, 0.95, 0.99, 0.95],
@@ -389,7 +389,7 @@ def test_matched_verdicts_come_from_the_significance_test():
     macros = {m.name: m.value for m in structures_report._matched_macros(summary, 300, "s", predictions)}
     assert macros["StructuresInceptionVersusPlain"] == "more accurate than"
     assert macros["StructuresInceptionVersusPlainPoints"] == "+4.00"
-    assert macros["StructuresBottleneckVersusPlain"] == "as accurate as"
+    assert macros["StructuresBottleneckVersusPlain"] == "not distinguishable in accuracy from"
     assert macros["StructuresBottleneckVersusPlainMcnemarP"] == "p = 1.000"
 
 

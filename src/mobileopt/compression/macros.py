@@ -176,7 +176,7 @@ def fisher_roles(summary: pd.DataFrame, source: str, correct: dict) -> list[Macr
 
 def verdict_macros(name: str, correct: dict, row, other, method: str, source: str,
                    other_method: str | None = None) -> list[Macro]:
-    """<name>Verdict ('more accurate than', 'less accurate than', 'as accurate as') and <name>McnemarP:
+    """<name>Verdict ('more accurate than', 'less accurate than', 'not distinguishable in accuracy from') and <name>McnemarP:
     mobileopt.core.significance on the two artefacts' paired LiteRT test predictions (one model each:
     McNemar's test decides). '--' when either row is absent."""
     from mobileopt.core import significance

@@ -77,7 +77,10 @@ def compare(correct_a: np.ndarray, correct_b: np.ndarray, alpha: float = ALPHA) 
 
 
 # The words the prose uses for a verdict: "A is {phrase} B".
-VERDICT_PHRASES = {"better": "more accurate than", "worse": "less accurate than", "tie": "as accurate as"}
+# A tie is "not distinguishable", not "as accurate": with few seeds a widely scattered variant stays a tie
+# even when its mean is points lower, and the prose must not claim equality.
+VERDICT_PHRASES = {"better": "more accurate than", "worse": "less accurate than",
+                   "tie": "not distinguishable in accuracy from"}
 
 
 def phrase(comparison: Comparison, better: str = VERDICT_PHRASES["better"], worse: str = VERDICT_PHRASES["worse"],
