@@ -245,6 +245,8 @@ def hand_multiply_adds(spec) -> int:
                     total += side * side * channels * width  # the 1x1 projection shortcut
                 channels = width
         return total + widths[-1] * 10
+    if spec.family == "lenet5":  # VALID 5x5 convs: 24x24x20 (1 channel in), 8x8x50 (20 in); 800 -> 500 -> 10
+        return 24 * 24 * 25 * 1 * 20 + 8 * 8 * 25 * 20 * 50 + 800 * 500 + 500 * 10
     raise AssertionError(f"no hand count for family {spec.family}")
 
 
@@ -322,7 +324,13 @@ def test_train_variant_writes_the_spine_outputs(tmp_path, tiny_arrays):
         build_operation_classifier(separable_conv_factory(1)))
     assert metrics["train_images"] == 300 and metrics["epochs_run"] == 1
     batches = (out / "batches.csv").read_text().splitlines()
-    assert batches[0] == "step,epoch,batch,loss,accuracy" and len(batches) == 1 + math.ceil(270 / 128)
+    # one log per seed of the small config's two, each ceil(270 / 128) batches
+    seeds = len(config["seeds"])
+    assert batches[0] == "step,epoch,batch,loss,accuracy,replicate"
+    assert len(batches) == 1 + seeds * math.ceil(270 / 128)
+    assert len(metrics["replicates"]) == seeds
+    with np.load(out / "predictions.npz") as stored:
+        assert stored["test"].shape == (seeds, 100) and stored["selection"].shape == (seeds, 30)
     assert (out / "model.keras").is_file() and (out / "history.csv").is_file()
 
 
