@@ -32,7 +32,9 @@ def trained():
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     model.fit(to_model_input(train_images), train_labels, epochs=4, batch_size=32, verbose=0)
     arrays = {"train_images": train_images, "train_labels": train_labels,
-              "test_images": test_images, "test_labels": test_labels}
+              "test_images": test_images, "test_labels": test_labels,
+              # the held-out images variants are chosen on (training.load_configured_dataset adds them)
+              "selection_images": train_images[-60:], "selection_labels": train_labels[-60:]}
     return model, arrays
 
 
@@ -97,6 +99,9 @@ def test_sizes_and_records(trained, tmp_path):
     assert (tmp_path / "m.tflite").read_bytes() == flatbuffer
     assert record["tflite_bytes"] == len(flatbuffer) and record["method"] == "x"
     assert "CONV_2D" in record["ops"] and 0.0 <= record["litert_test_accuracy"] <= 1.0
+    assert 0.0 <= record["litert_validation_accuracy"] <= 1.0
+    correct = tflite.decode_correct(record["litert_test_correct"], record["test_images"])
+    assert correct.mean() == pytest.approx(record["litert_test_accuracy"])
 
 
 def test_bad_options_raise():
