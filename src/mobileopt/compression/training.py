@@ -5,7 +5,7 @@ which costs a fraction of training from scratch. The fine-tuning set is the firs
 the training set (10% of them validate, as for the baseline), so the whole topic fits its time budget; the
 optimiser is the baseline's, at the learning rate and schedule of the config's `fine_tune` block.
 
-Metrics have the keys of `training.fit_and_evaluate`, so the cross-method comparison reads every method
+Metrics have the keys of one replicate of `training.fit_replicates`, so the cross-method comparison reads every method
 alike; they are computed on the final, plain Keras model (after `strip_pruning` etc.), because the cost
 model counts plain layers and wrappers are not what is deployed.
 """
@@ -80,7 +80,7 @@ def load_baseline(path: str | Path):
 
 def describe_model(model, arrays: dict, seed: int, threads: int, train_seconds: float = 0.0,
                    frame=None, settings: FineTuneSettings | None = None, train_images: int = 0) -> dict:
-    """The metrics of `training.fit_and_evaluate` for a plain (stripped) Keras model."""
+    """The metrics of one replicate of `training.fit_replicates` for a plain (stripped) Keras model."""
     compile_for_evaluation(model)
     metrics = {
         **training.evaluate_classifier(model, arrays),

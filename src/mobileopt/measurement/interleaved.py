@@ -22,7 +22,6 @@ replacement and uses the same rounds for both models, because they were timed si
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,35 +30,6 @@ import pandas as pd
 from mobileopt.measurement import litert_benchmark
 
 COLUMNS = ["model", "round", "run", "milliseconds"]
-
-
-def open_interpreter(path: Path, threads: int, seed: int):
-    """A LiteRT interpreter for `path`, its inputs set to seeded random values; SystemExit naming a bad file."""
-    path = Path(path)
-    if not path.is_file():
-        raise SystemExit(f"interleaved: {path} does not exist")
-    Interpreter = litert_benchmark.load_interpreter_class()
-    try:
-        interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        interpreter.allocate_tensors()
-    except (ValueError, RuntimeError) as err:
-        raise SystemExit(f"interleaved: {path} is not a valid TFLite model ({err}); "
-                         "rebuild it (snakemake deletes and remakes it if you delete the file)") from err
-    for detail, value in zip(interpreter.get_input_details(), litert_benchmark.random_inputs(interpreter, seed)):
-        interpreter.set_tensor(detail["index"], value)
-    return interpreter
-
-
-def timed_runs(interpreter, warmup_runs: int, runs: int) -> list[float]:
-    """Milliseconds of `runs` consecutive invoke() calls, after `warmup_runs` untimed ones."""
-    for _ in range(warmup_runs):
-        interpreter.invoke()
-    latencies = []
-    for _ in range(runs):
-        started = time.perf_counter_ns()
-        interpreter.invoke()
-        latencies.append((time.perf_counter_ns() - started) / 1e6)
-    return latencies
 
 
 def time_interleaved(models: dict[str, Path], threads: int = 1, warmup_runs: int = 20, rounds: int = 30,
@@ -77,11 +47,11 @@ def time_interleaved(models: dict[str, Path], threads: int = 1, warmup_runs: int
     rows = []
     for round_index in range(rounds):
         # All interpreters exist before any is timed, so a bad file stops the run before round 0 is timed.
-        interpreters = {names[i]: open_interpreter(models[names[i]], threads, seed)
+        interpreters = {names[i]: litert_benchmark.open_interpreter(models[names[i]], threads, seed)
                         for i in order.permutation(len(names))}
         for position in order.permutation(len(names)):
             name = names[position]
-            latencies = timed_runs(interpreters[name], warmup_runs, runs_per_round)
+            latencies = litert_benchmark.timed_runs(interpreters[name], warmup_runs, runs_per_round)
             rows += [(name, round_index, run, latency) for run, latency in enumerate(latencies)]
     timings = pd.DataFrame(rows, columns=COLUMNS)
     timings.attrs["machine"] = litert_benchmark.machine_info()

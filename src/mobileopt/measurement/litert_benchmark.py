@@ -121,9 +121,9 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-def benchmark(model_path: str | Path, threads: int = 1, warmup: int = 20, runs: int = 300,
-              seed: int = 0) -> dict:
-    """Time `runs` invocations after `warmup` untimed ones; latencies in milliseconds."""
+def open_interpreter(model_path: str | Path, threads: int, seed: int):
+    """A LiteRT interpreter for `model_path`, its inputs set to seeded random values; SystemExit naming a
+    missing or invalid file."""
     model_path = Path(model_path)
     if not model_path.is_file():
         raise SystemExit(f"litert_benchmark: {model_path} does not exist")
@@ -136,6 +136,11 @@ def benchmark(model_path: str | Path, threads: int = 1, warmup: int = 20, runs: 
                          "rebuild it (snakemake deletes and remakes it if you delete the file)") from err
     for detail, value in zip(interpreter.get_input_details(), random_inputs(interpreter, seed)):
         interpreter.set_tensor(detail["index"], value)
+    return interpreter
+
+
+def timed_runs(interpreter, warmup: int, runs: int) -> list[float]:
+    """Milliseconds of `runs` consecutive invoke() calls, after `warmup` untimed ones."""
     for _ in range(warmup):
         interpreter.invoke()
     latencies = []
@@ -143,6 +148,14 @@ def benchmark(model_path: str | Path, threads: int = 1, warmup: int = 20, runs: 
         started = time.perf_counter_ns()
         interpreter.invoke()
         latencies.append((time.perf_counter_ns() - started) / 1e6)
+    return latencies
+
+
+def benchmark(model_path: str | Path, threads: int = 1, warmup: int = 20, runs: int = 300,
+              seed: int = 0) -> dict:
+    """Time `runs` invocations after `warmup` untimed ones; latencies in milliseconds."""
+    model_path = Path(model_path)
+    latencies = timed_runs(open_interpreter(model_path, threads, seed), warmup, runs)
     return {
         "model": model_path.name,
         "size_bytes": model_path.stat().st_size,
