@@ -42,9 +42,9 @@ def variant_label(spec) -> str:
             "inception": "Inception, matched", "bottleneck": "bottleneck, matched"}[spec.family]
 
 
-REFERENCE = "standard_reference"
+REFERENCE = "standard_reference"  # Table 2.2 on the variants' budget: what every variant is judged against
 FAMILY_NAMES = {"standard": "Table~2.2", "decomposed": "1-D", "separable": "separable", "plain": "plain",
-                "inception": "Inception", "bottleneck": "bottleneck", "deep": "deep", "lenet5": "LeNet-5"}  # Table 2.2 on the variants' budget: what every variant is judged against
+                "inception": "Inception", "bottleneck": "bottleneck", "deep": "deep", "lenet5": "LeNet-5"}
 
 
 def seed_correctness(predictions: dict) -> "np.ndarray":
