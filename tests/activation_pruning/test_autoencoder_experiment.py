@@ -43,14 +43,16 @@ def test_contribution_counting_scales_by_the_outgoing_weights():
     assert apa.outgoing_weight_norms(model)[2].shape == (4,)  # decoder1 -> decoder2 (transposed kernel)
 
 
-@pytest.mark.slow
-def test_experiment_prunes_every_variant_of_a_family(tiny_arrays):
-    section = {"epochs": 1, "finetune_images": 100, "batch_size": 50, "learning_rate": 0.01,
+AE_SECTION = {"epochs": 1, "finetune_images": 100, "batch_size": 50, "learning_rate": 0.01,
                "finetune_learning_rate": 0.003, "l1": 0.01,
                "count_images": 50, "max_cycles": 2,
                "selection": {"threshold": 0, "outlier_stds": 1.0, "min_probability": 0.2,
                              "contribution_tolerance": 1e-3}}
-    settings = apa.AutoencoderSettings.from_config(section)
+
+
+@pytest.mark.slow
+def test_experiment_prunes_every_variant_of_a_family(tiny_arrays):
+    settings = apa.AutoencoderSettings.from_config(AE_SECTION)
     small = {key: value[:100] for key, value in tiny_arrays.items()}
     plain = apa.run_autoencoder_experiment(settings, small, seed=0, family="plain",
                                            variants=list(ap.VARIANTS), log=lambda *_: None)
@@ -68,3 +70,19 @@ def test_experiment_prunes_every_variant_of_a_family(tiny_arrays):
     l1 = apa.run_autoencoder_experiment(settings, small, seed=0, family="l1", variants=["l1", "vanilla"],
                                         log=lambda *_: None)
     assert list(l1.runs["variant"]) == ["l1"]  # a family runs only its own variants
+
+
+@pytest.mark.slow
+def test_every_stage_is_seeded_on_its_own(tiny_arrays):
+    """A variant's result does not depend on the variants trained before it in the job; seeds differ."""
+    settings = apa.AutoencoderSettings.from_config({**AE_SECTION, "max_cycles": 1})
+    small = {key: value[:100] for key, value in tiny_arrays.items()}
+    quiet = {"seed": 0, "log": lambda *_: None}
+    both = apa.run_autoencoder_experiment(settings, small, family="plain", variants=["vanilla", "distorted"],
+                                          **quiet)
+    alone = apa.run_autoencoder_experiment(settings, small, family="plain", variants=["distorted"], **quiet)
+    for name in ("unpruned", "distorted"):
+        assert np.array_equal(both.reconstructions[name], alone.reconstructions[name]), name
+    other_seed = apa.run_autoencoder_experiment(settings, small, family="plain", variants=[], seed=1,
+                                                log=lambda *_: None)
+    assert not np.array_equal(other_seed.reconstructions["unpruned"], alone.reconstructions["unpruned"])

@@ -158,3 +158,31 @@ def test_speedup_needs_both_models_in_the_same_rounds():
                                                  (0.99, 1.01, "tie"), (1.0, 1.2, "tie")])
 def test_verdict_needs_the_whole_interval_on_one_side_of_one(low, high, expected):
     assert verdict({"speedup": (low + high) / 2, "low": low, "high": high}) == expected
+
+
+def test_fixed_cost_share_is_the_one_operator_latency_over_each_models():
+    """Constructed rounds: the fixed cost is 1, a model at 1.5 is dominated by it (share 2/3), one at
+    10 is not (share 0.1); drift common to a round cancels as in the speed-ups."""
+    rng = np.random.default_rng(1)
+    drift = rng.uniform(1, 2, 20)
+    rows = [(name, r, k, scale * drift[r]) for name, scale in
+            ((interleaved.ONE_OPERATOR, 1.0), ("tiny", 1.5), ("big", 10.0)) for r in range(20) for k in range(3)]
+    shares = interleaved.fixed_cost_shares(pd.DataFrame(rows, columns=interleaved.COLUMNS)).set_index("model")
+    assert interleaved.ONE_OPERATOR not in shares.index
+    assert shares.loc["tiny", "fixed_cost_share"] == pytest.approx(2 / 3)
+    assert shares.loc["big", ["fixed_cost_share", "share_low", "share_high"]].tolist() == pytest.approx([0.1] * 3)
+    assert shares["dominated"].to_dict() == {"tiny": True, "big": False}
+    assert shares.loc["big", "median_ms"] == pytest.approx(10 * np.median(drift))
+
+
+def test_one_operator_model_is_one_operator_and_cheaper_than_any_classifier(models, tmp_path):
+    from mobileopt.measurement.tflite_export import one_operator_model
+
+    path = tmp_path / "one.tflite"
+    path.write_bytes(convert_to_tflite(one_operator_model()))
+    probe = litert_benchmark.delegation(path)
+    assert probe["operators"] == 1 and probe["whole_graph_delegated"]
+    assert probe["delegate"] == "XNNPACK"  # the name LiteRT announces, read from its stderr
+    timings = time_interleaved({interleaved.ONE_OPERATOR: path, "heavy": models["heavy"]}, rounds=5)
+    shares = interleaved.fixed_cost_shares(timings).set_index("model")
+    assert shares.loc["heavy", "fixed_cost_share"] < 0.5

@@ -154,6 +154,7 @@ rule activation_pruning_report:
                                   seed=AP_SEEDS[0], name=AP_AE_MODELS),
         autoencoder_latency=expand("results/latency/activation_pruning/autoencoder/seed_{seed}/{name}.json",
                                    seed=AP_SEEDS[0], name=AP_AE_MODELS),
+        one_operator_latency="results/latency/one_operator.json",
         code=code("activation_pruning_report.py"),
     output:
         summary="results/activation_pruning/summary.csv",

@@ -9,7 +9,7 @@ rule benchmark_convert:
         "results/tflite/{model}.tflite",
     # Topics that write their own .tflite (converter options, no model.keras) are not converted here.
     wildcard_constraints:
-        model=r"(?!(compression|zoo|combination)/)[a-z0-9_]+(/[a-z0-9_]+)*",
+        model=r"(?!(compression|zoo|combination)/|one_operator$)[a-z0-9_]+(/[a-z0-9_]+)*",
     threads: 1
     resources:
         mem_mb=3000,
@@ -22,6 +22,27 @@ rule benchmark_convert:
         ENV
     shell:
         "python -m mobileopt.measurement.tflite_export --model {input.model} --out {output} > {log} 2>&1"
+
+
+rule benchmark_one_operator:
+    # One multiplication on a classifier-sized input: the interpreter's fixed cost per call, timed
+    # beside the models it is compared with.
+    input:
+        code=code("mobileopt.measurement.tflite_export"),
+    output:
+        "results/tflite/one_operator.tflite",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    log:
+        "logs/benchmark/one_operator.log",
+    benchmark:
+        "benchmarks/benchmark/one_operator.tsv"
+    conda:
+        ENV
+    shell:
+        "python -m mobileopt.measurement.tflite_export --one-operator --out {output} > {log} 2>&1"
 
 
 rule benchmark_latency:

@@ -79,6 +79,7 @@ rule structures_latency:
     input:
         baseline="results/tflite/baseline.tflite",
         variants=expand("results/tflite/structures/{variant}.tflite", variant=STRUCTURES_VARIANTS),
+        one_operator="results/tflite/one_operator.tflite",
         code=code("structures_latency.py"),
     output:
         timings="results/structures/latency_rounds.csv",
@@ -112,6 +113,7 @@ rule structures_report:
         baseline_metrics="results/baseline/metrics.json",
         baseline_latency="results/latency/baseline.json",
         intervals="results/structures/latency_intervals.csv",
+        rounds="results/structures/latency_rounds.csv",
         interleaved_machine="results/structures/latency_machine.json",
         resnet="results/structures/resnet.csv",
         code=code("structures_report.py"),
@@ -134,7 +136,8 @@ rule structures_report:
         ],
         macros=macro_file("structures"),
     params:
-        config=settings("structures", "seeds", "benchmark.interleaved.confidence"),
+        config=settings("structures", "seeds", "seed", "benchmark.interleaved.confidence",
+                        "benchmark.interleaved.resamples"),
     threads: 1
     resources:
         mem_mb=2000,

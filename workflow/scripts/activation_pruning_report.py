@@ -23,7 +23,7 @@ def costs(model_files, latency_files):
 with redirect_output_to(snakemake.log[0]):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     section = params.config["activation_pruning"]
-    require_one_machine([*inp.toy_latency, *inp.autoencoder_latency])
+    require_one_machine([*inp.toy_latency, *inp.autoencoder_latency, inp.one_operator_latency])
     toy_runs, toy_cycles = rep.read_toy(inp.toy, "runs"), rep.read_toy(inp.toy, "cycles")
     gradients, toy_activations = rep.read_toy(inp.toy, "gradients"), rep.read_toy(inp.toy, "activations")
     ae_runs, ae_cycles = rep.read_autoencoder(inp.autoencoder, "runs"), rep.read_autoencoder(inp.autoencoder, "cycles")
@@ -103,5 +103,7 @@ with redirect_output_to(snakemake.log[0]):
 
     macros = (rep.toy_macros(toy_runs, gradients, toy_sources[0])
               + rep.autoencoder_macros(ae_runs, ae_cost, ae_activations, ae_sources[0])
-              + rep.settings_macros(section, "config"))
+              + rep.settings_macros(section, "config")
+              + rep.fixed_cost_macros(toy_cost, artifacts.read_json(inp.one_operator_latency)["median_ms"],
+                                      inp.one_operator_latency))
     thesis.write_macro_file(out.macros, macros)

@@ -12,6 +12,7 @@ from mobileopt.structures.variants import variant_specs
 from mobileopt.measurement.tflite_export import load_keras_model
 from mobileopt.measurement.litert_benchmark import require_one_machine
 from mobileopt.core.training import load_predictions
+from mobileopt.measurement import interleaved
 
 with redirect_output_to(snakemake.log[0]):
     inp, out, config = snakemake.input, snakemake.output, snakemake.params.config
@@ -93,4 +94,11 @@ with redirect_output_to(snakemake.log[0]):
          "config": "config"}, predictions)
     macros += structures_report.deep_loss_macros(histories, history_files["deep_plain"],
                                                  history_files["deep_residual"])
+    timings = pd.read_csv(inp.rounds)
+    timing = config["benchmark"]["interleaved"]
+    shares = interleaved.fixed_cost_shares(timings, timing["confidence"], timing["resamples"], config["seed"])
+    macros += structures_report.runtime_macros(
+        shares, float(interleaved.round_medians(timings).loc[interleaved.ONE_OPERATOR].median()),
+        artifacts.read_json(inp.interleaved_machine)["delegation"], summary,
+        {"rounds": inp.rounds, "machine": inp.interleaved_machine})
     thesis.write_macro_file(out.macros, macros)

@@ -17,7 +17,7 @@ from mobileopt.activation_pruning import criteria as ap
 from mobileopt.activation_pruning import keras_surgery as apk
 from mobileopt.models import autoencoder as ae
 from mobileopt.measurement import cost_model
-from mobileopt.core.training import to_model_input
+from mobileopt.core.training import to_model_input, training_seed
 
 RELU_LAYERS = [f"{block}_relu" for block in ae.BLOCKS]
 CONV_LAYERS = [f"{block}_conv" for block in ae.BLOCKS]
@@ -101,11 +101,21 @@ def run_autoencoder_experiment(settings: AutoencoderSettings, arrays: dict, seed
         log(f"seed {seed} {variant_name}: channels {ae.channels_of(model)}, test MSE {mse:.5f}")
         return mse
 
+    import tf_keras as keras
+
+    def reseed(stage: str) -> None:
+        """Seed from (seed, stage) before each build or pruning run: one stage's result does not depend on
+        which stages ran before it in this job, and both families' first networks start from the same
+        weights (stage "first"), so plain and L1 differ by the penalty alone."""
+        keras.utils.set_random_seed(training_seed(seed, "autoencoder", stage, 0))
+
     if family == "plain":
+        reseed("reference")
         reference = ae.build_autoencoder(ae.REFERENCE_CHANNELS, name="reference")
         ae.train_autoencoder(reference, train, settings.epochs, settings.batch_size, settings.learning_rate)
         describe("reference", reference, "reference")
     l1 = settings.l1 if family == "l1" else 0.0
+    reseed("first")
     first = ae.build_autoencoder(ae.PRUNED_START_CHANNELS, l1=l1)
     ae.train_autoencoder(first, train, settings.epochs, settings.batch_size, settings.learning_rate)
     first_mse = ae.reconstruction_mse(first, test)
@@ -116,6 +126,7 @@ def run_autoencoder_experiment(settings: AutoencoderSettings, arrays: dict, seed
                             for channel, count in enumerate(counts)]
 
     for pruning in variants:
+        reseed(pruning.name)
         rng = np.random.default_rng([seed, 3])
         tolerance = settings.selection.counting_tolerance(pruning)
         fine_tunes = iter(range(settings.max_cycles))

@@ -291,6 +291,15 @@ def autoencoder_macros(runs: pd.DataFrame, cost: pd.DataFrame, activations: pd.D
     return macros
 
 
+def fixed_cost_macros(toy_cost: pd.DataFrame, fixed_cost_ms: float, source: str) -> list[Macro]:
+    """The interpreter's fixed cost per call (the one-operator model's median latency, timed in a job of
+    its own like the toy models) as a share of the toy models' latencies: the smallest and the largest."""
+    shares = 100 * fixed_cost_ms / toy_cost["latency_median_ms"]
+    return [Macro(camel("ToyFixedCostShareLow"), f"{shares.min():.0f}", source),
+            Macro(camel("ToyFixedCostShareHigh"), f"{shares.max():.0f}", source),
+            Macro(camel("FixedCostMicroseconds"), f"{1000 * fixed_cost_ms:.2f}", source)]
+
+
 def settings_macros(section: dict, source: str) -> list[Macro]:
     toy, ae = section["toy"], section["autoencoder"]
     values = {

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.special
 
 import mobileopt  # noqa: F401
 from mobileopt.core import artifacts
@@ -102,16 +103,27 @@ def train_classifier(model, arrays: dict, settings: TrainingSettings, extra_call
     return history, time.perf_counter() - started
 
 
+def classify(model, arrays: dict) -> tuple[dict, dict]:
+    """Test loss and accuracy (and the accuracy on the selection images where `arrays` has them), and
+    the predicted classes of each split: one forward pass per split serves both (Keras' evaluate and
+    predict would run the network twice; the accuracy is the same argmax test either way)."""
+    metrics, predicted = {"test_images": int(len(arrays["test_labels"]))}, {}
+    for split, key in (("test", "test"), ("selection", "validation")):
+        if f"{split}_images" not in arrays:
+            continue
+        logits = model.predict(to_model_input(arrays[f"{split}_images"]), batch_size=1000, verbose=0)
+        labels = arrays[f"{split}_labels"].astype(np.int64)
+        predicted[split] = np.argmax(logits, axis=-1).astype(np.uint8)
+        metrics[f"{key}_accuracy"] = float(np.mean(predicted[split] == labels))
+        if split == "test":  # sparse categorical cross-entropy of the logits, as the training loss
+            log_probabilities = scipy.special.log_softmax(logits.astype(np.float64), axis=-1)
+            metrics["test_loss"] = float(-np.mean(log_probabilities[np.arange(len(labels)), labels]))
+    return metrics, predicted
+
+
 def evaluate_classifier(model, arrays: dict) -> dict:
-    """Test loss and accuracy, and the accuracy on the selection images where `arrays` has them."""
-    loss, accuracy = model.evaluate(to_model_input(arrays["test_images"]), arrays["test_labels"],
-                                    batch_size=1000, verbose=0)
-    metrics = {"test_loss": float(loss), "test_accuracy": float(accuracy),
-               "test_images": int(len(arrays["test_labels"]))}
-    if "selection_images" in arrays:
-        metrics["validation_accuracy"] = float(model.evaluate(
-            to_model_input(arrays["selection_images"]), arrays["selection_labels"], batch_size=1000, verbose=0)[1])
-    return metrics
+    """classify's metrics alone."""
+    return classify(model, arrays)[0]
 
 
 def selection_split(arrays: dict, fraction: float) -> tuple[np.ndarray, np.ndarray]:
@@ -120,12 +132,6 @@ def selection_split(arrays: dict, fraction: float) -> tuple[np.ndarray, np.ndarr
     early stopping and compression fine-tuning (on the first images) never sees. The test set is only
     reported, never used to choose."""
     return split_validation(arrays["train_images"], arrays["train_labels"], fraction)[1]
-
-
-def predict_labels(model, images: np.ndarray) -> np.ndarray:
-    """Predicted classes (uint8) of uint8 images: what the paired significance test compares."""
-    logits = model.predict(to_model_input(images), batch_size=1000, verbose=0)
-    return np.argmax(logits, axis=-1).astype(np.uint8)
 
 
 @contextmanager
@@ -236,9 +242,10 @@ def fit_replicates(build_model, arrays: dict, settings: TrainingSettings, *, see
         keras.utils.set_random_seed(run_seed)
         model, history, seconds = train_in_precision(build_model, arrays, settings, callbacks())
         frame = history_frame(history)
-        test_predictions.append(predict_labels(model, arrays["test_images"]))
-        selection_predictions.append(predict_labels(model, held_out[0]))
-        runs.append({"replicate": replicate, "seed": run_seed, **evaluate_classifier(model, arrays),
+        metrics, predicted = classify(model, arrays)
+        test_predictions.append(predicted["test"])
+        selection_predictions.append(predicted["selection"])
+        runs.append({"replicate": replicate, "seed": run_seed, **metrics,
                      "train_seconds": round(seconds, 2), "epochs_run": int(len(frame)),
                      "best_epoch": int(frame["val_accuracy"].idxmax()) + 1})
         frames.append(frame.assign(replicate=replicate))

@@ -30,6 +30,8 @@ import pandas as pd
 from mobileopt.measurement import litert_benchmark
 
 COLUMNS = ["model", "round", "run", "milliseconds"]
+# Name of the one-operator model (mobileopt.measurement.tflite_export.one_operator_model) in a timing.
+ONE_OPERATOR = "one_operator"
 
 
 def time_interleaved(models: dict[str, Path], threads: int = 1, warmup_runs: int = 20, rounds: int = 30,
@@ -105,4 +107,18 @@ def intervals(timings: pd.DataFrame, reference: str, confidence: float = 0.95, r
     for model in timings["model"].unique():
         interval = speedup_interval(timings, reference, model, confidence, resamples, seed)
         rows.append({"model": model, **interval, "verdict": verdict(interval)})
+    return pd.DataFrame(rows)
+
+
+def fixed_cost_shares(timings: pd.DataFrame, confidence: float = 0.95, resamples: int = 2000,
+                      seed: int = 0) -> pd.DataFrame:
+    """Per timed model: its median latency over the rounds (ms) and the share of it the interpreter's
+    fixed cost per call takes (the one-operator model's latency over the model's), with the paired
+    bootstrap interval of that share; `dominated` where the whole interval lies above one half."""
+    rows = []
+    for model in round_medians(timings).index.drop(ONE_OPERATOR):
+        ratio = speedup_interval(timings, model, ONE_OPERATOR, confidence, resamples, seed)  # model / fixed
+        rows.append({"model": model, "median_ms": float(round_medians(timings).loc[model].median()),
+                     "fixed_cost_share": 1 / ratio["speedup"], "share_low": 1 / ratio["high"],
+                     "share_high": 1 / ratio["low"], "dominated": 1 / ratio["high"] > 0.5})
     return pd.DataFrame(rows)

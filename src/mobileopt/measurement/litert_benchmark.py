@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 import platform
+import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -139,6 +141,34 @@ def open_interpreter(model_path: str | Path, threads: int, seed: int):
     return interpreter
 
 
+# LiteRT names the delegate it applies by default in one line on stderr, once per process.
+DELEGATE_ANNOUNCEMENT = re.compile(r"Created TensorFlow Lite (\S+) delegate")
+
+
+def delegation_of(interpreter) -> dict:
+    """How much of the graph a delegate took: LiteRT appends one DELEGATE node per partition it
+    replaced; one partition reading the model's input and writing its output is the whole graph."""
+    ops = interpreter._get_ops_details()  # the public API has no other view of the execution plan
+    partitions = [op for op in ops if op["op_name"] == "DELEGATE"]
+    graph_input = interpreter.get_input_details()[0]["index"]
+    graph_output = interpreter.get_output_details()[0]["index"]
+    whole = len(partitions) == 1 and graph_input in partitions[0]["inputs"] and \
+        graph_output in partitions[0]["outputs"]
+    return {"operators": len(ops) - len(partitions), "delegate_partitions": len(partitions),
+            "whole_graph_delegated": bool(whole)}
+
+
+def delegation(model_path: str | Path, threads: int = 1) -> dict:
+    """delegation_of `model_path` plus the delegate's name as LiteRT announces it. The announcement
+    comes once per process, so a fresh process (this file, --delegation) opens the model."""
+    done = subprocess.run([sys.executable, __file__, str(model_path), "--threads", str(threads),
+                           "--delegation"], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"litert_benchmark: probing the delegate of {model_path} failed:\n{done.stderr}")
+    announced = DELEGATE_ANNOUNCEMENT.search(done.stderr)
+    return {"delegate": announced.group(1) if announced else "none", **json.loads(done.stdout)}
+
+
 def timed_runs(interpreter, warmup: int, runs: int) -> list[float]:
     """Milliseconds of `runs` consecutive invoke() calls, after `warmup` untimed ones."""
     for _ in range(warmup):
@@ -176,7 +206,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=300, help="timed invocations")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random input")
     parser.add_argument("--out", help="write the result as JSON here (default: print it)")
+    parser.add_argument("--delegation", action="store_true",
+                        help="print which share of the graph the default delegate took, time nothing")
     args = parser.parse_args(argv)
+    if args.delegation:
+        print(json.dumps(delegation_of(open_interpreter(args.model, args.threads, args.seed))))
+        return
     if args.threads < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--threads and --runs must be >= 1 and --warmup >= 0")
     result = benchmark(args.model, args.threads, args.warmup, args.runs, args.seed)

@@ -38,11 +38,28 @@ def export(model_path: str | Path, out_path: str | Path) -> int:
     return len(flatbuffer)
 
 
+def one_operator_model(input_shape: tuple[int, ...] = (28, 28, 1)):
+    """One multiplication by a constant on a classifier-sized input: its latency is what every
+    invoke() costs before any real work, the interpreter's fixed cost per call."""
+    import tf_keras as keras
+
+    inputs = keras.Input(input_shape, name="image")
+    outputs = keras.layers.Lambda(lambda images: images * 2.0, name="scale")(inputs)
+    return keras.Model(inputs, outputs, name="one_operator")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Convert a Keras model to a float32 TFLite model.")
-    parser.add_argument("--model", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a saved Keras model")
+    source.add_argument("--one-operator", action="store_true", help="the one-operator fixed-cost model")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    if args.one_operator:
+        flatbuffer = convert_to_tflite(one_operator_model())
+        artifacts.atomic_write_bytes(args.out, flatbuffer)
+        print(f"{args.out}: {len(flatbuffer)} bytes")
+        return
     print(f"{args.out}: {export(args.model, args.out)} bytes")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from mobileopt.core import artifacts, significance
+from mobileopt.measurement.interleaved import ONE_OPERATOR
 from mobileopt.reporting import tables
 from mobileopt.reporting.numbers import count_of, join_words, p_value, thousands
 from mobileopt.reporting.numbers import millions as _millions
@@ -284,6 +285,28 @@ def structures_macros(summary: pd.DataFrame, decomposition: pd.DataFrame, resnet
     macros += _deep_macros(summary, deep_settings, s)
     macros += _resnet_macros(resnet, r)
     return macros
+
+
+def runtime_macros(shares: pd.DataFrame, fixed_cost_ms: float, delegation: dict, summary: pd.DataFrame,
+                   sources: dict) -> list[Macro]:
+    """What the interpreter itself costs and which delegate ran the models, from the interleaved timing:
+    `shares` (mobileopt.measurement.interleaved.fixed_cost_shares), the one-operator model's median
+    latency `fixed_cost_ms`, and `delegation` (model -> litert_benchmark.delegation)."""
+    rounds, machine = sources["rounds"], sources["machine"]
+    models = {name: probe for name, probe in delegation.items() if name != ONE_OPERATOR}
+    delegates = sorted({probe["delegate"] for probe in models.values()})
+    labels = {"baseline": "the baseline", **dict(zip(summary["variant"], summary["label"]))}
+    largest = shares.loc[shares["fixed_cost_share"].idxmax()]
+    dominated = [labels[name] for name in shares.loc[shares["dominated"], "model"]]
+    return [
+        Macro("LiteRTDelegate", join_words(delegates), machine),
+        Macro("StructuresWholeGraphDelegated", str(sum(p["whole_graph_delegated"] for p in models.values())), machine),
+        Macro("StructuresTimedModels", str(len(models)), machine),
+        Macro("FixedCostMicroseconds", f"{1000 * fixed_cost_ms:.2f}", rounds),
+        Macro("FixedCostLargestSharePercent", f"{100 * largest['fixed_cost_share']:.1f}", rounds),
+        Macro("FixedCostLargestShareModel", labels[largest["model"]], rounds),
+        Macro("FixedCostDominated", join_words(dominated) if dominated else "none of them", rounds),
+    ]
 
 
 def _decomposition_macros(summary, decomposition, s, d, predictions) -> list[Macro]:
