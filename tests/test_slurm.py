@@ -45,7 +45,7 @@ NODE_CPUS = int(os.environ.get("SLURM_TEST_NODE_CPUS", "8"))
 NODE_MEM_MB = int(os.environ.get("SLURM_TEST_NODE_MEM_MB", "16000"))
 NODE_MAX_RUNTIME_MIN = int(os.environ.get("SLURM_TEST_MAX_RUNTIME_MIN", "240"))
 TIMING_RULES = {"benchmark_latency", "zoo_latency", "zoo_machine", "zoo_probes", "compression_sparse_kernels",
-                "structures_latency"}
+                "structures_latency", "comparison_latency"}
 
 
 def slurm_requests(*args: str) -> list[dict]:

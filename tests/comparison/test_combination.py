@@ -39,8 +39,8 @@ def cells() -> pd.DataFrame:
             ("baseline", "baseline", "int8", 0.991, 1000, 0.40),
             ("compression/fisher_pruning/fisher_50", "fisher_50", "float32", 0.985, 1000, 0.25),
             ("compression/fisher_pruning/fisher_50", "fisher_50", "int8", 0.980, 260, 0.125)]
-    return pd.DataFrame([{"source": s, "label": l, "format": f, "test_accuracy": a, "validation_accuracy": a,
-                          "parameters": 10,
+    return pd.DataFrame([{"source": s, "label": l, "format": f, "key": f"combination/{l}_{f}",
+                          "test_accuracy": a, "validation_accuracy": a, "parameters": 10,
                           "multiply_adds": 100, "tflite_bytes": b, "latency_median_ms": ms,
                           "latency_p90_ms": ms} for s, l, f, a, b, ms in rows])
 
@@ -92,11 +92,34 @@ def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
                 "validation_accuracy": 0.99,
                 "parameters": 10, "multiply_adds": 100, "tflite_bytes": 4000, "latency_median_ms": 1.0,
                 "latency_p90_ms": 1.0}
-    frame = comparison.with_ratios(variants, baseline)
+    intervals = pd.DataFrame([{"model": "a/fast", "median_ms": 0.1, "low": 9.0, "high": 11.0, "verdict": "faster"},
+                              {"model": "b/good", "median_ms": 0.5, "low": 1.9, "high": 2.1, "verdict": "faster"},
+                              {"model": "baseline", "median_ms": 1.0, "low": 1.0, "high": 1.0, "verdict": "tie"}])
+    frame = comparison.with_ratios(
+        comparison.with_interleaved_latency(variants.assign(key=["a/fast", "b/good"]), intervals),
+        comparison.with_interleaved_latency(pd.DataFrame([baseline]).assign(key="baseline"), intervals).iloc[0])
     macros = {m.name: m.value for m in comparison.comparison_macros(
         frame, combination.interaction_frame(cells()), 0.5, "f.csv", "i.csv")}
     assert macros["ComparisonFastestDescription"] == "good one" and macros["ComparisonFastestSpeedup"] == "2.0"
+    assert (macros["ComparisonFastestSpeedupLow"], macros["ComparisonFastestSpeedupHigh"]) == ("1.90", "2.10")
+    assert (macros["ComparisonFasterCount"], macros["ComparisonSlowerCount"]) == ("2", "0")
     assert macros["ComparisonVariants"] == "2" and macros["ComparisonParetoCount"] == "2"
     assert macros["CombinationBestMeasuredSpeedup"] == "8.0" and macros["CombinationEfficiencyMin"] == "0.80"
     table = comparison.pareto_table(frame)
     assert list(table["Variant"]) == ["fast one", "good one", "baseline"]
+
+
+def test_interleaved_latency_replaces_the_separate_jobs_and_names_missing_models():
+    rows = pd.DataFrame([{"key": "structures/a", "latency_median_ms": 0.50},
+                         {"key": "baseline", "latency_median_ms": 1.00}])
+    intervals = pd.DataFrame([{"model": "baseline", "median_ms": 0.9, "low": 1.0, "high": 1.0, "verdict": "tie"},
+                              {"model": "structures/a", "median_ms": 0.45, "low": 1.9, "high": 2.1,
+                               "verdict": "faster"}])
+    timed = comparison.with_interleaved_latency(rows, intervals)
+    assert timed["latency_median_ms"].tolist() == [0.45, 0.9]
+    assert timed["separate_job_latency_ms"].tolist() == [0.50, 1.00]
+    assert timed["latency_verdict"].tolist() == ["faster", "tie"]
+    with pytest.raises(ValueError, match="structures/b"):
+        comparison.with_interleaved_latency(rows.assign(key=["structures/b", "baseline"]), intervals)
+    assert comparison.timing_key("results/tflite/compression/pruning/sparsity_50.tflite") == \
+        "compression/pruning/sparsity_50"

@@ -2,6 +2,7 @@
 # combination_convert turns each configured source model (the baseline and variants other topics made)
 # into every configured number format; the generic benchmark_latency rule times each .tflite.
 from mobileopt.comparison import combination
+from mobileopt.comparison.pareto import timing_key
 
 try:
     COMBINATION_SOURCES = combination.validate_sources(config)  # label -> source
@@ -9,6 +10,11 @@ except ValueError as error:
     raise WorkflowError(str(error))
 COMBINATION_FORMATS = config["combination"]["formats"]
 COMBINATION_CELLS = [(label, fmt) for label in COMBINATION_SOURCES for fmt in COMBINATION_FORMATS]
+# Every .tflite the comparison ranks, timed together (rule comparison_latency).
+COMPARISON_MODELS = ["results/tflite/baseline.tflite",
+                     *expand("results/tflite/structures/{variant}.tflite", variant=STRUCTURES_VARIANTS),
+                     *[path for method in compression.METHODS for path in compression.tflite_files(config, method)],
+                     *[combination.tflite_path(label, fmt) for label, fmt in COMBINATION_CELLS]]
 
 THESIS_ARTIFACTS.extend([
     f"{GENERATED}/tables/comparison_pareto.tex",
@@ -48,6 +54,35 @@ rule combination_convert:
         "../scripts/combination_convert.py"
 
 
+rule comparison_latency:
+    # Every model the comparison ranks, timed together, interleaved (config benchmark.interleaved): the
+    # speed-ups, their intervals and the latencies the choices use come from here.
+    input:
+        models=COMPARISON_MODELS,
+        one_operator="results/tflite/one_operator.tflite",
+        code=code("interleaved_latency.py"),
+    output:
+        timings="results/comparison/latency_rounds.csv",
+        intervals="results/comparison/latency_intervals.csv",
+        machine="results/comparison/latency_machine.json",
+    params:
+        names=[timing_key(path) for path in COMPARISON_MODELS],
+        reference="baseline",
+        config=settings("seed", "benchmark.threads", "benchmark.interleaved"),
+    threads: TIMING_THREADS
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    log:
+        "logs/comparison/latency.log",
+    benchmark:
+        "benchmarks/comparison/latency.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/interleaved_latency.py"
+
+
 rule comparison_report:
     input:
         structures="results/structures/summary.csv",
@@ -56,6 +91,8 @@ rule comparison_report:
         latencies=[combination.latency_path(label, fmt) for label, fmt in COMBINATION_CELLS],
         metrics="results/baseline/metrics.json",
         latency="results/latency/baseline.json",
+        intervals="results/comparison/latency_intervals.csv",
+        interleaved_machine="results/comparison/latency_machine.json",
         code=code("comparison_report.py"),
     output:
         frame="results/comparison/all_variants.csv",
@@ -71,7 +108,7 @@ rule comparison_report:
                     prov("figures/comparison_tradeoff.pdf")],
         macros=macro_file("comparison"),
     params:
-        config=settings("comparison"),
+        config=settings("comparison", "benchmark.interleaved.confidence"),
     threads: 1
     resources:
         mem_mb=1500,

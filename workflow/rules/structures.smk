@@ -77,16 +77,17 @@ rule structures_latency:
     # The variants' latencies compared with the baseline's in one job, interleaved (see config
     # benchmark.interleaved): the ratios in the thesis come from here, with their intervals.
     input:
-        baseline="results/tflite/baseline.tflite",
-        variants=expand("results/tflite/structures/{variant}.tflite", variant=STRUCTURES_VARIANTS),
+        models=["results/tflite/baseline.tflite",
+                *expand("results/tflite/structures/{variant}.tflite", variant=STRUCTURES_VARIANTS)],
         one_operator="results/tflite/one_operator.tflite",
-        code=code("structures_latency.py"),
+        code=code("interleaved_latency.py"),
     output:
         timings="results/structures/latency_rounds.csv",
         intervals="results/structures/latency_intervals.csv",
         machine="results/structures/latency_machine.json",
     params:
-        variants=STRUCTURES_VARIANTS,
+        names=["baseline", *STRUCTURES_VARIANTS],
+        reference="baseline",
         config=settings("seed", "benchmark.threads", "benchmark.interleaved"),
     threads: TIMING_THREADS
     resources:
@@ -99,7 +100,7 @@ rule structures_latency:
     conda:
         ENV
     script:
-        "../scripts/structures_latency.py"
+        "../scripts/interleaved_latency.py"
 
 
 rule structures_report:

@@ -113,6 +113,7 @@ def convert_source(config: dict, source: str, data_path: str | Path, threads: in
 def combination_frame(records: list[dict], latencies: list[dict]) -> pd.DataFrame:
     """One row per (source, format): accuracy, cost, size and latency, in records' order."""
     rows = [{"source": record["source"], "label": record["label"], "format": record["format"],
+             "key": f"combination/{artefact_name(record['label'], record['format'])}",
              "test_accuracy": record["litert_test_accuracy"],
              "validation_accuracy": record["litert_validation_accuracy"], "parameters": record["parameters"],
              "multiply_adds": record["multiply_adds"], "tflite_bytes": record["tflite_bytes"],

@@ -19,8 +19,29 @@ SUMMARY_COLUMNS = ["method", "variant", "test_accuracy", "validation_accuracy", 
                    "tflite_bytes", "latency_median_ms", "latency_p90_ms"]
 
 
+def timing_key(tflite_path: str | Path) -> str:
+    """The name a .tflite is timed under in the interleaved timing: its path below results/tflite,
+    without the suffix (baseline, structures/lenet5, compression/pruning/sparsity_50, ...)."""
+    return Path(tflite_path).relative_to("results/tflite").with_suffix("").as_posix()
+
+
+def with_interleaved_latency(rows: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
+    """`rows` (each with a timing `key`) with the latency of the interleaved timing in place of the
+    separate job's (kept as separate_job_latency_ms), and the speed-up's bootstrap interval over the
+    rounds and its verdict against the timing's reference (mobileopt.measurement.interleaved.intervals):
+    every ratio and choice of the comparison then comes from models timed side by side."""
+    timed = intervals.set_index("model")
+    missing = sorted(set(rows["key"]) - set(timed.index))
+    if missing:
+        raise ValueError(f"the interleaved timing has no models {missing}; rerun rule comparison_latency")
+    chosen = timed.loc[rows["key"]]
+    return rows.assign(separate_job_latency_ms=rows["latency_median_ms"],
+                       latency_median_ms=chosen["median_ms"].to_numpy(), speedup_low=chosen["low"].to_numpy(),
+                       speedup_high=chosen["high"].to_numpy(), latency_verdict=chosen["verdict"].to_numpy())
+
+
 def baseline_row(metrics: dict, latency: dict) -> dict:
-    return {"method": "baseline", "variant": "Table 2.2", "test_accuracy": metrics["test_accuracy"],
+    return {"method": "baseline", "variant": "Table 2.2", "key": "baseline", "test_accuracy": metrics["test_accuracy"],
             "validation_accuracy": metrics["validation_accuracy"], "parameters": metrics["parameters"], "multiply_adds": metrics["multiply_adds"],
             "tflite_bytes": latency["size_bytes"], "latency_median_ms": latency["median_ms"],
             "latency_p90_ms": latency["p90_ms"]}
@@ -89,18 +110,20 @@ def variants_frame(structures_csv: str | Path, compression_csv: str | Path,
     """
     from mobileopt.reporting.thesis import latex_escape
 
-    structures = pd.read_csv(structures_csv).assign(description=lambda f: f["label"])
+    structures = pd.read_csv(structures_csv).assign(description=lambda f: f["label"],
+                                                    key=lambda f: "structures/" + f["variant"])
     compression = pd.read_csv(compression_csv)
     compression = compression[(compression["method"] != "baseline")
                               & ~((compression["method"] == "quantization") & (compression["format"] == "float32"))]
-    compression = compression.assign(description=compression["detail"].map(latex_escape))
-    topics = pd.concat([part[SUMMARY_COLUMNS + ["description"]] for part in (structures, compression)],
+    compression = compression.assign(description=compression["detail"].map(latex_escape),
+                                      key="compression/" + compression["method"] + "/" + compression["variant"])
+    topics = pd.concat([part[SUMMARY_COLUMNS + ["description", "key"]] for part in (structures, compression)],
                        ignore_index=True)
     combined = combinations[(combinations["label"] != "baseline") & (combinations["format"] != "float32")]
     combined = combined.assign(method="combination", variant=combined["label"] + "_" + combined["format"],
                                description=[f"{source_description(row.source, topics)} + {row.format}"
                                             for row in combined.itertuples()])
-    frame = pd.concat([topics, combined[SUMMARY_COLUMNS + ["description"]]], ignore_index=True)
+    frame = pd.concat([topics, combined[SUMMARY_COLUMNS + ["description", "key"]]], ignore_index=True)
     return frame[frame["test_accuracy"].notna()].reset_index(drop=True)
 
 
@@ -130,10 +153,17 @@ def pareto_table(frame: pd.DataFrame) -> pd.DataFrame:
             "MACs": thousands(int(row["multiply_adds"])),
             "KiB": f"{row['tflite_bytes'] / 1024:.0f}",
             "Lat.\\ (ms)": f"{row['latency_median_ms']:.3f}",
-            "Speed-up": f"{row['speedup']:.2f}",
+            "Speed-up": speedup_cell(row),
             "Pareto": "$\\bullet$" if row["pareto_optimal"] else "",
         })
     return pd.DataFrame(rows)
+
+
+def speedup_cell(row: pd.Series) -> str:
+    """The speed-up, with its interval over the rounds where the row has one."""
+    if pd.isna(row.get("speedup_low")):
+        return f"{row['speedup']:.2f}"
+    return f"{row['speedup']:.2f} {{\\scriptsize[{row['speedup_low']:.2f}, {row['speedup_high']:.2f}]}}"
 
 
 def winners_table(frame: pd.DataFrame, tolerances_points: list[float]) -> pd.DataFrame:
@@ -144,7 +174,7 @@ def winners_table(frame: pd.DataFrame, tolerances_points: list[float]) -> pd.Dat
     for points in sorted(tolerances_points):
         fastest, smallest = fastest_within(frame, points), smallest_within(frame, points)
         rows.append({"Tol.\\ (pts)": f"{points:g}", "Fastest": fastest["description"],
-                     "Speed-up": f"{fastest['speedup']:.2f}", "Its test (\\%)": f"{100 * fastest['test_accuracy']:.2f}",
+                     "Speed-up": speedup_cell(fastest), "Its test (\\%)": f"{100 * fastest['test_accuracy']:.2f}",
                      "Smallest": smallest["description"], "Size rel.": f"{smallest['size_ratio']:.3f}",
                      "Its test (\\%)\\,": f"{100 * smallest['test_accuracy']:.2f}"})
     return pd.DataFrame(rows)
@@ -186,6 +216,8 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
         Macro("ComparisonFastestDescription", str(fastest["description"]), f),
         Macro("ComparisonFastestMethod", str(fastest["method"]).replace("_", " "), f),
         Macro("ComparisonFastestSpeedup", f"{fastest['speedup']:.1f}", f),
+        Macro("ComparisonFastestSpeedupLow", f"{fastest['speedup_low']:.2f}", f),
+        Macro("ComparisonFastestSpeedupHigh", f"{fastest['speedup_high']:.2f}", f),
         Macro("ComparisonFastestAccuracy", f"{100 * fastest['test_accuracy']:.2f}", f),
         Macro("ComparisonFastestLatencyMs", f"{fastest['latency_median_ms']:.3f}", f),
         Macro("ComparisonFastestMacRatio", f"{fastest['multiply_add_ratio']:.3f}", f),
@@ -197,7 +229,9 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
         Macro("ComparisonMostAccurateDescription", str(best["description"]), f),
         Macro("ComparisonMostAccurateAccuracy", f"{100 * best['test_accuracy']:.2f}", f),
         Macro("ComparisonMaxSpeedup", f"{variants['speedup'].max():.1f}", f),
-        Macro("ComparisonSlowerCount", str(int((variants["speedup"] < 1).sum())), f),
+        Macro("ComparisonFasterCount", str(int((variants["latency_verdict"] == "faster").sum())), f),
+        Macro("ComparisonSlowerCount", str(int((variants["latency_verdict"] == "slower").sum())), f),
+        Macro("ComparisonLatencyTieCount", str(int((variants["latency_verdict"] == "tie").sum())), f),
         Macro("ComparisonSlowestDescription", str(slowest["description"]), f),
         Macro("ComparisonSlowestLatencyMs", f"{slowest['latency_median_ms']:.3f}", f),
     ]

@@ -101,12 +101,14 @@ def verdict(interval: dict) -> str:
 
 def intervals(timings: pd.DataFrame, reference: str, confidence: float = 0.95, resamples: int = 2000,
               seed: int = 0) -> pd.DataFrame:
-    """Every timed model against `reference`: speed-up, its bootstrap interval and the verdict, one row
-    per model (the reference itself included: its interval is [1, 1])."""
+    """Every timed model against `reference`: its median latency (ms, the median of its per-round
+    medians), the speed-up, its bootstrap interval and the verdict, one row per model (the reference
+    itself included: its interval is [1, 1])."""
+    medians = round_medians(timings).median(axis=1)
     rows = []
     for model in timings["model"].unique():
         interval = speedup_interval(timings, reference, model, confidence, resamples, seed)
-        rows.append({"model": model, **interval, "verdict": verdict(interval)})
+        rows.append({"model": model, "median_ms": float(medians[model]), **interval, "verdict": verdict(interval)})
     return pd.DataFrame(rows)
 
 

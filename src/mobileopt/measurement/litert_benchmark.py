@@ -169,6 +169,16 @@ def delegation(model_path: str | Path, threads: int = 1) -> dict:
     return {"delegate": announced.group(1) if announced else "none", **json.loads(done.stdout)}
 
 
+def delegations(models: dict[str, Path], threads: int = 1) -> dict[str, dict]:
+    """delegation() of every model, the delegate's name asked of a fresh process once (the same
+    default delegate applies to every interpreter of this process) and the partitions of each in here."""
+    if not models:
+        return {}
+    name = delegation(next(iter(models.values())), threads)["delegate"]
+    return {key: {"delegate": name, **delegation_of(open_interpreter(path, threads, 0))}
+            for key, path in models.items()}
+
+
 def timed_runs(interpreter, warmup: int, runs: int) -> list[float]:
     """Milliseconds of `runs` consecutive invoke() calls, after `warmup` untimed ones."""
     for _ in range(warmup):
