@@ -100,7 +100,7 @@ def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
         comparison.with_interleaved_latency(pd.DataFrame([baseline]).assign(key="baseline"), intervals).iloc[0])
     macros = {m.name: m.value for m in comparison.comparison_macros(
         frame, combination.interaction_frame(cells()), 0.5, "f.csv", "i.csv")}
-    assert macros["ComparisonFastestDescription"] == "good one" and macros["ComparisonFastestSpeedup"] == "2.0"
+    assert macros["ComparisonFastestDescription"] == "good one" and macros["ComparisonFastestSpeedup"] == "2.00"
     assert (macros["ComparisonFastestSpeedupLow"], macros["ComparisonFastestSpeedupHigh"]) == ("1.90", "2.10")
     assert (macros["ComparisonFasterCount"], macros["ComparisonSlowerCount"]) == ("2", "0")
     assert macros["ComparisonVariants"] == "2" and macros["ComparisonParetoCount"] == "2"

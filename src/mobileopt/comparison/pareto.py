@@ -215,7 +215,7 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
         Macro("ComparisonMaxDropPoints", f"{max_drop_points:g}", f),
         Macro("ComparisonFastestDescription", str(fastest["description"]), f),
         Macro("ComparisonFastestMethod", str(fastest["method"]).replace("_", " "), f),
-        Macro("ComparisonFastestSpeedup", f"{fastest['speedup']:.1f}", f),
+        Macro("ComparisonFastestSpeedup", f"{fastest['speedup']:.2f}", f),
         Macro("ComparisonFastestSpeedupLow", f"{fastest['speedup_low']:.2f}", f),
         Macro("ComparisonFastestSpeedupHigh", f"{fastest['speedup_high']:.2f}", f),
         Macro("ComparisonFastestAccuracy", f"{100 * fastest['test_accuracy']:.2f}", f),

@@ -305,7 +305,8 @@ def runtime_macros(shares: pd.DataFrame, fixed_cost_ms: float, delegation: dict,
         Macro("FixedCostMicroseconds", f"{1000 * fixed_cost_ms:.2f}", rounds),
         Macro("FixedCostLargestSharePercent", f"{100 * largest['fixed_cost_share']:.1f}", rounds),
         Macro("FixedCostLargestShareModel", labels[largest["model"]], rounds),
-        Macro("FixedCostDominated", join_words(dominated) if dominated else "none of them", rounds),
+        Macro("FixedCostDominatedClause", f"it takes more than half of the latency of {join_words(dominated)}"
+              if dominated else "no timed model spends half of its latency on it", rounds),
     ]
 
 
