@@ -84,7 +84,7 @@ def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
         {"method": "a", "variant": "fast", "description": "fast one", "test_accuracy": 0.97,
          "validation_accuracy": 0.97, "parameters": 1,
          "multiply_adds": 10, "tflite_bytes": 100, "latency_median_ms": 0.1, "latency_p90_ms": 0.1},
-        {"method": "b", "variant": "good", "description": "good one", "test_accuracy": 0.988,
+        {"method": "pruning", "variant": "good", "description": "good one", "test_accuracy": 0.988,
          "validation_accuracy": 0.988, "parameters": 1,
          "multiply_adds": 50, "tflite_bytes": 2000, "latency_median_ms": 0.5, "latency_p90_ms": 0.5},
     ])
@@ -93,16 +93,18 @@ def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
                 "parameters": 10, "multiply_adds": 100, "tflite_bytes": 4000, "latency_median_ms": 1.0,
                 "latency_p90_ms": 1.0}
     intervals = pd.DataFrame([{"model": "a/fast", "median_ms": 0.1, "low": 9.0, "high": 11.0, "verdict": "faster"},
-                              {"model": "b/good", "median_ms": 0.5, "low": 1.9, "high": 2.1, "verdict": "faster"},
+                              {"model": "pruning/good", "median_ms": 0.5, "low": 1.9, "high": 2.1, "verdict": "faster"},
                               {"model": "baseline", "median_ms": 1.0, "low": 1.0, "high": 1.0, "verdict": "tie"}])
     frame = comparison.with_ratios(
-        comparison.with_interleaved_latency(variants.assign(key=["a/fast", "b/good"]), intervals),
+        comparison.with_interleaved_latency(variants.assign(key=["a/fast", "pruning/good"]), intervals),
         comparison.with_interleaved_latency(pd.DataFrame([baseline]).assign(key="baseline"), intervals).iloc[0])
     macros = {m.name: m.value for m in comparison.comparison_macros(
         frame, combination.interaction_frame(cells()), 0.5, "f.csv", "i.csv")}
     assert macros["ComparisonFastestDescription"] == "good one" and macros["ComparisonFastestSpeedup"] == "2.00"
     assert (macros["ComparisonFastestSpeedupLow"], macros["ComparisonFastestSpeedupHigh"]) == ("1.90", "2.10")
     assert (macros["ComparisonFasterCount"], macros["ComparisonSlowerCount"]) == ("2", "0")
+    assert (macros["ComparisonCountPruning"], macros["ComparisonLatencyPruningFaster"]) == ("1", "1")
+    assert (macros["ComparisonCountStructures"], macros["ComparisonLatencyPruningTie"]) == ("0", "0")
     assert macros["ComparisonVariants"] == "2" and macros["ComparisonParetoCount"] == "2"
     assert macros["CombinationBestMeasuredSpeedup"] == "8.0" and macros["CombinationEfficiencyMin"] == "0.80"
     table = comparison.pareto_table(frame)

@@ -12,7 +12,7 @@ from mobileopt.models.surgery import fully_connected_form
 from mobileopt.models.classifier import build_mnist_classifier
 
 FAST = sparse_kernels.KernelTimingSettings(densities=(0.05, 1.0), batch_sizes=(1,), threads=1, min_repeats=2,
-                                           seconds_per_point=0.0, litert_runs=5, stop_ratio=1e9)
+                                           seconds_per_point=0.0, litert_runs=6, stop_ratio=1e9, rounds=3)
 
 
 def test_sparse_weights_have_the_exact_density_and_blocks():
@@ -38,8 +38,12 @@ def test_tensorflow_timing_rows():
     shape = sparse_kernels.MatmulShape("conv2", 8, 50, 9)
     rows = sparse_kernels.time_tensorflow(shape, 2, 0.2, FAST, np.random.default_rng(0))
     assert {row["implementation"] for row in rows} == {"dense", "sparse"}
+    assert sorted((row["implementation"], row["round"]) for row in rows) == \
+        [("dense", 0), ("dense", 1), ("dense", 2), ("sparse", 0), ("sparse", 1), ("sparse", 2)]
     assert all(row["columns"] == 18 and row["density"] == pytest.approx(0.2) and row["median_us"] > 0
                for row in rows)
+    points = sparse_kernels.point_timings(pd.DataFrame(rows))
+    assert len(points) == 2 and (points["rounds"] == 3).all() and "round" not in points
 
 
 @pytest.mark.slow
@@ -51,14 +55,25 @@ def test_litert_timing_of_a_fully_connected_layer():
     # At full density the converter keeps the weights dense (no sparse encoding, no DENSIFY).
     full = rows[(rows["implementation"] == "sparse") & (rows["target_density"] == 1.0)]
     assert not full["ops"].str.contains("DENSIFY").any()
+    # The dense layer is timed again beside every sparse model, not once and copied.
+    dense = rows[rows["implementation"] == "dense"]
+    assert len(dense) == 2 * len(FAST.densities) * FAST.rounds
+    assert dense.groupby(["pattern", "target_density"])["median_us"].nunique().gt(1).any()
 
 
-def timing_frame(ratios, densities=(0.01, 0.1, 1.0)):
+def timing_frame(ratios, densities=(0.01, 0.1, 1.0), rounds=4, noise=0.0, seed=0):
+    """Per-round rows: dense 10 us, sparse 10 us x ratio, each round's times scaled by a common drift
+    and (`noise`) by an independent factor of up to +-noise."""
+    rng = np.random.default_rng(seed)
     rows = []
     for density, ratio in zip(densities, ratios):
-        for implementation, time in (("dense", 10.0), ("sparse", 10.0 * ratio)):
-            rows.append(dict(engine="tensorflow", layer="fc", batch=1, pattern="unstructured", rows=4, inner=4,
-                             columns=1, target_density=density, implementation=implementation, median_us=time))
+        for index in range(rounds):
+            drift = rng.uniform(1, 2)
+            for implementation, time in (("dense", 10.0), ("sparse", 10.0 * ratio)):
+                jitter = 1 + rng.uniform(-noise, noise)
+                rows.append(dict(engine="tensorflow", layer="fc", batch=1, pattern="unstructured", rows=4,
+                                 inner=4, columns=1, target_density=density, implementation=implementation,
+                                 round=index, median_us=time * drift * jitter))
     return pd.DataFrame(rows)
 
 
@@ -68,9 +83,21 @@ def test_break_even_interpolates_in_log_space():
     assert result["status"] == "crossed"
     assert result["break_even_density"] == pytest.approx(math.sqrt(0.01 * 0.1))
     assert result["speedup_at_lowest_density"] == pytest.approx(2.0)
+    # A drift common to dense and sparse in a round cancels: every paired resample crosses at the same point.
+    assert result["crossed_share"] == 1.0
+    assert (result["break_even_low"], result["break_even_high"]) == pytest.approx((math.sqrt(0.001),) * 2)
+
+
+def test_break_even_interval_widens_with_noise_and_contains_the_point():
+    quiet = sparse_kernels.break_even(timing_frame([0.5, 2.0, 8.0], rounds=20, noise=0.05)).iloc[0]
+    noisy = sparse_kernels.break_even(timing_frame([0.5, 2.0, 8.0], rounds=20, noise=0.4)).iloc[0]
+    for result in (quiet, noisy):
+        assert result["break_even_low"] <= result["break_even_density"] <= result["break_even_high"]
+    assert noisy["break_even_high"] - noisy["break_even_low"] > quiet["break_even_high"] - quiet["break_even_low"] > 0
 
 
 def test_break_even_outside_the_grid():
     assert sparse_kernels.break_even(timing_frame([1.5, 2.0, 3.0])).iloc[0]["status"] == "below_grid"
     above = sparse_kernels.break_even(timing_frame([0.2, 0.5, 0.9])).iloc[0]
     assert above["status"] == "above_grid" and math.isnan(above["break_even_density"])
+    assert above["crossed_share"] == 0.0 and math.isnan(above["break_even_low"])

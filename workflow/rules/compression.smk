@@ -6,7 +6,11 @@
 # encodings and quantised formats need converter options); the generic benchmark_latency rule times
 # every .tflite. One job per method, not per variant: a TensorFlow process costs ~6 s to start and load
 # the data, a third of a variant's fine-tuning.
+from mobileopt.compression import scratch_control
 from mobileopt.compression import variants as compression
+
+SCRATCH_CONTROLS = {scratch_control.name_of(fraction): fraction
+                    for fraction in scratch_control.configured_fractions(config)}
 
 COMPRESSION_TABLES = ["pruning", "sparse_kernels", "factorization", "weight_sharing", "quantization",
                       "fisher_pruning", "ef_operator", "overview"]
@@ -61,9 +65,11 @@ rule compression_sparse_kernels:
         code=code("compression_sparse_kernels.py"),
     output:
         timings="results/compression/sparse_kernels/timings.csv",
+        rounds="results/compression/sparse_kernels/rounds.csv",
         break_even="results/compression/sparse_kernels/break_even.csv",
     params:
-        config=settings("seed", "compression.sparse_kernels"),
+        config=settings("seed", "compression.sparse_kernels", "benchmark.interleaved.confidence",
+                        "benchmark.interleaved.resamples"),
     # A timing: runs alone (see TIMING_THREADS); the timed code itself uses sparse_kernels.threads.
     threads: TIMING_THREADS
     resources:
@@ -77,6 +83,34 @@ rule compression_sparse_kernels:
         ENV
     script:
         "../scripts/compression_sparse_kernels.py"
+
+
+rule compression_scratch_control:
+    # Liu et al.'s control: the network at each Fisher-pruned width, trained from scratch per seed.
+    input:
+        npz=DATASET,
+        manifest=DATASET_MANIFEST,
+        code=code("compression_scratch_control.py"),
+    output:
+        **scratch_control.output_paths("{control}"),
+    params:
+        fraction=lambda wildcards: SCRATCH_CONTROLS[wildcards.control],
+        config=settings("seed", "seeds", "baseline", *DATA_LIMITS, "compression.fisher_pruning.layers"),
+        train_threads=config["train_threads"],
+    wildcard_constraints:
+        control="|".join(SCRATCH_CONTROLS) or "(?!)",
+    threads: config["train_threads"]
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    log:
+        "logs/compression/scratch_{control}.log",
+    benchmark:
+        "benchmarks/compression/scratch_{control}.tsv"
+    conda:
+        ENV
+    script:
+        "../scripts/compression_scratch_control.py"
 
 
 rule compression_summary:
@@ -115,6 +149,8 @@ rule compression_report:
         scores="results/compression/fisher_pruning/channel_scores.csv",
         # The artefacts' records: which test images each got right, for the significance verdicts.
         records=[path for method in compression.METHODS for path in compression.record_files(config, method)],
+        scratch=[scratch_control.output_paths(name)[key] for name in SCRATCH_CONTROLS
+                 for key in ("metrics", "predictions")],
         code=code("compression_report.py"),
     output:
         tables=[f"{GENERATED}/tables/compression_{name}.tex" for name in COMPRESSION_TABLES],
@@ -124,7 +160,7 @@ rule compression_report:
         + [prov(f"figures/compression_{name}.pdf") for name in COMPRESSION_FIGURES],
         macros=macro_file("compression"),
     params:
-        config=settings("compression", "comparison.max_accuracy_drop_points"),
+        config=settings("compression", "comparison.max_accuracy_drop_points", "baseline.epochs", "seeds"),
     threads: 1
     resources:
         mem_mb=1500,

@@ -235,6 +235,7 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
         Macro("ComparisonSlowestDescription", str(slowest["description"]), f),
         Macro("ComparisonSlowestLatencyMs", f"{slowest['latency_median_ms']:.3f}", f),
     ]
+    macros += latency_verdict_macros(variants, f)
     if len(interactions):
         efficiency = interactions["speedup_efficiency"]
         macros += [
@@ -250,4 +251,26 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
             Macro("CombinationMaxPointsGap",
                   f"{(interactions['measured_points'] - interactions['predicted_points']).abs().max():.2f}", i),
         ]
+    return macros
+
+
+# Methods whose latency verdicts the Discussion and Conclusion count (a method the config leaves out
+# counts 0 variants, so the small config defines the same names).
+LATENCY_METHODS = ("pruning", "weight_sharing", "factorization", "fisher_pruning", "quantization", "ef_operator",
+                   "structures", "combination")
+
+
+def latency_verdict_macros(variants: pd.DataFrame, source: str) -> list:
+    """Per method: its variants, and how many are faster, slower or a tie in latency against the
+    baseline by the interleaved timing's intervals (with_interleaved_latency)."""
+    from mobileopt.reporting.thesis import Macro
+
+    macros = []
+    for method in LATENCY_METHODS:
+        rows = variants[variants["method"] == method]
+        name = "".join(part.title() for part in method.split("_"))
+        macros.append(Macro(f"ComparisonCount{name}", str(len(rows)), source))
+        macros += [Macro(f"ComparisonLatency{name}{verdict.title()}",
+                         str(int((rows["latency_verdict"] == verdict).sum())), source)
+                   for verdict in ("faster", "slower", "tie")]
     return macros

@@ -17,7 +17,7 @@ from mobileopt.compression.figures import ACCURACY_WINDOW_POINTS
 from mobileopt.compression.summary import (METHOD_NAMES, baseline_row, representative_variants, rows_of,
                                            tolerance_of, within_tolerance)
 from mobileopt.compression.sparse_kernels import DOCUMENTED_BREAK_EVEN
-from mobileopt.reporting.numbers import (factor_text, is_missing, kib_text, millions_text, ms_text,
+from mobileopt.reporting.numbers import (count_of, factor_text, is_missing, kib_text, millions_text, ms_text,
                                          number_words, p_value, percent_text, thousands)
 from mobileopt.reporting.numbers import MISSING
 from mobileopt.reporting.thesis import Macro, latex_escape
@@ -174,6 +174,36 @@ def fisher_roles(summary: pd.DataFrame, source: str, correct: dict) -> list[Macr
     return macros
 
 
+def scratch_macros(correct: dict, scratch: dict[float, dict], config: dict) -> list[Macro]:
+    """Liu et al.'s control (mobileopt.compression.scratch_control) at the lowest and highest fraction of
+    channels removed: its accuracy over the seeds and the verdict against the Fisher-pruned, fine-tuned
+    network of the same widths (significance.compare: the control's seeds against the pruned model's
+    LiteRT predictions, so McNemar's test decides). '--' without the control."""
+    from mobileopt.compression.variants import percent
+    from mobileopt.core import significance
+
+    macros = [Macro("CompressionScratchSeeds", str(len(config["seeds"])), "config"),
+              Macro("CompressionScratchEpochs", count_of(config["baseline"]["epochs"], "epoch"), "config")]
+    names = ("Accuracy", "Std", "VersusFisher", "VersusFisherP")
+    for level, pick_fraction in (("Low", min), ("High", max)):
+        values = [MISSING] * len(names)
+        source = "config"
+        if scratch:
+            fraction = pick_fraction(scratch)
+            result, key = scratch[fraction], f"fisher_pruning/fisher_{percent(fraction)}"
+            source = result["source"]
+            values[:2] = [f"{100 * result['metrics']['test_accuracy']:.2f}",
+                          f"{100 * result['metrics']['test_accuracy_std']:.2f}"]
+            if key in correct:
+                predictions = result["predictions"]
+                comparison = significance.compare(significance.correctness(predictions["test"],
+                                                                           predictions["test_labels"]),
+                                                  correct[key][None])
+                values[2:] = [significance.phrase(comparison), p_value(comparison.mcnemar_p)]
+        macros += [Macro(f"CompressionScratch{level}{name}", value, source) for name, value in zip(names, values)]
+    return macros
+
+
 def verdict_macros(name: str, correct: dict, row, other, method: str, source: str,
                    other_method: str | None = None) -> list[Macro]:
     """<name>Verdict ('more accurate than', 'less accurate than', 'not distinguishable in accuracy from') and <name>McnemarP:
@@ -252,6 +282,15 @@ def _break_even_text(row) -> str:
     return "above 100"
 
 
+def _versus_documented(row) -> str:
+    """Where the documented break-even density lies against a measured one's bootstrap interval."""
+    if row["break_even_high"] < DOCUMENTED_BREAK_EVEN:
+        return "below the documented rule of"
+    if row["break_even_low"] > DOCUMENTED_BREAK_EVEN:
+        return "above the documented rule of"
+    return "an interval that contains the documented rule of"
+
+
 def ratio_at_density(timings: pd.DataFrame, engine: str, layer: str, batch: int, density: float,
                      stop_ratio: float) -> str:
     """Sparse time / dense time at `density`, interpolated log-log between the measured densities; 'over N'
@@ -295,7 +334,14 @@ def sparse_kernel_macros(timings: pd.DataFrame, break_even: pd.DataFrame, config
                Macro("CompressionBreakEvenTfMin", MISSING if not len(crossed)
                      else f"{100 * crossed['break_even_density'].min():.1f}", source)]
     block = _break_even_row(break_even, "litert", "conv3", 1, "block_1x4")
+    interval = block is not None and block["status"] == "crossed" and not np.isnan(block["break_even_low"])
     macros += [Macro("CompressionBreakEvenLitertFcBlock", _break_even_text(block), source),
+               Macro("CompressionBreakEvenLitertFcBlockLow",
+                     f"{100 * block['break_even_low']:.1f}" if interval else MISSING, source),
+               Macro("CompressionBreakEvenLitertFcBlockHigh",
+                     f"{100 * block['break_even_high']:.1f}" if interval else MISSING, source),
+               Macro("CompressionLitertBlockVersusDocumented", _versus_documented(block) if interval else MISSING,
+                     source),
                Macro("CompressionLitertFcBlockSpeedupLowest", MISSING if block is None
                      else f"{block['speedup_at_lowest_density']:.1f}", source)]
     fc = timings[(timings["engine"] == "litert") & (timings["layer"] == "conv3")
@@ -404,6 +450,7 @@ def all_macros(data: dict[str, pd.DataFrame], config: dict, sources: dict[str, s
     return (settings_macros(summary, config, source) + fixed_roles(summary, source)
             + pruning_roles(summary, source, tolerance_of(config)) + factorization_roles(summary, source)
             + weight_sharing_roles(summary, config, source) + fisher_roles(summary, source, data["correct"])
+            + scratch_macros(data["correct"], data.get("scratch", {}), config)
             + quantization_verdicts(summary, data["correct"], source)
             + sparse_kernel_macros(data["timings"], data["break_even"], config, sources)
             + svd_macros(summary, data["sweep"], data["spectra"], sources, tolerance_of(config))

@@ -58,6 +58,8 @@ def sparse_kernel_table(break_even: pd.DataFrame) -> pd.DataFrame:
     for _, row in break_even.iterrows():
         if row["status"] == "crossed":
             density = f"{100 * row['break_even_density']:.1f}"
+            if not pd.isna(row.get("break_even_low")):
+                density += f" {{\\scriptsize[{100 * row['break_even_low']:.1f}, {100 * row['break_even_high']:.1f}]}}"
         elif row["status"] == "below_grid":
             density = f"$<{100 * row['lowest_density']:g}$"
         else:
@@ -163,8 +165,10 @@ TABLES = {
     "sparse_kernels": (lambda d: sparse_kernel_table(d["break_even"]),
                        "Break-even density (\\%, share of non-zero weights) below which the sparse product is "
                        "faster than the dense one, per layer shape of the classifier ($W$: outputs $\\times$ "
-                       "inputs; columns of the product: output positions $\\times$ batch), and the speed-up of "
-                       "the sparse product over the dense one at the lowest density measured.", "lllrrlrr",
+                       "inputs; columns of the product: output positions $\\times$ batch), with its "
+                       "bootstrap interval over the rounds in which dense and sparse were timed side by side, "
+                       "and the speed-up of the sparse product over the dense one at the lowest density "
+                       "measured.", "lllrrlrr",
                        ["break_even"]),
     "factorization": (lambda d: factorization_table(d["summary"]),
                       "Truncated-SVD factorisation: multiply-adds, Keras test accuracy before fine-tuning (FT), "
@@ -221,6 +225,21 @@ def load_inputs(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
     return {key: pd.read_csv(path, keep_default_na=True) for key, path in paths.items()}
 
 
+def scratch_results(config: dict) -> dict[float, dict]:
+    """Fraction removed -> metrics and predictions of the scratch control at that width (none when the
+    config leaves the control out)."""
+    from mobileopt.compression import scratch_control
+    from mobileopt.core import artifacts
+    from mobileopt.core.training import load_predictions
+
+    results = {}
+    for fraction in scratch_control.configured_fractions(config):
+        paths = scratch_control.output_paths(scratch_control.name_of(fraction))
+        results[fraction] = {"metrics": artifacts.read_json(paths["metrics"]),
+                             "predictions": load_predictions(paths["predictions"]), "source": paths["metrics"]}
+    return results
+
+
 def write_report(rule: str, config: dict, paths: dict[str, str], table_paths: list[str], figure_paths: list[str],
                  macros_path: str) -> None:
     """Every table, figure and macro of the topic, each with its provenance record."""
@@ -232,6 +251,7 @@ def write_report(rule: str, config: dict, paths: dict[str, str], table_paths: li
     data["summary"]["channels"] = data["summary"]["channels"].fillna("")
     data["tolerance"] = tolerance_of(config)
     data["correct"] = litert_correctness(config)
+    data["scratch"] = scratch_results(config)
     for path in table_paths:
         name = Path(path).stem.removeprefix("compression_")
         builder, caption, column_format, drawn_from = TABLES[name]

@@ -12,9 +12,13 @@ measures where the sparse product actually becomes faster on this machine:
   encoding. LiteRT's only sparse float kernel is FULLY_CONNECTED with 1x4 blocks; for other patterns
   (and for every convolution) the converter inserts DENSIFY and the dense kernel runs.
 
-Each timing is the median over repeated calls of a compiled function (at least `min_repeats`, at most
-`seconds_per_point` of calls). Calls carry a fixed dispatch overhead that does not depend on the
-density; it shifts both curves equally and so does not move their crossing, the break-even density.
+Dense and sparse are timed side by side at every density, in `rounds` rounds: in TensorFlow each round
+calls the two compiled functions in turn (at least `min_repeats` calls each, about `seconds_per_point` /
+`rounds` of calls); in LiteRT the two single-layer models are timed interleaved
+(mobileopt.measurement.interleaved). A point is the median of the per-round medians, and the break-even
+density comes with a bootstrap interval: rounds are resampled, paired between dense and sparse, at every
+density, and the crossing is found again in each resample. Calls carry a fixed dispatch overhead that does
+not depend on the density; it shifts both curves equally and so does not move their crossing.
 """
 from __future__ import annotations
 
@@ -55,13 +59,14 @@ class KernelTimingSettings:
     seconds_per_point: float
     litert_runs: int
     stop_ratio: float  # stop a TensorFlow density sweep once sparse is this many times slower
+    rounds: int = 10  # rounds per density, each timing dense and sparse side by side
 
     @classmethod
     def from_config(cls, section: dict) -> "KernelTimingSettings":
         return cls(densities=tuple(sorted(section["densities"])), batch_sizes=tuple(section["batch_sizes"]),
                    threads=section["threads"], min_repeats=section["min_repeats"],
                    seconds_per_point=section["seconds_per_point"], litert_runs=section["litert_runs"],
-                   stop_ratio=section["stop_ratio"])
+                   stop_ratio=section["stop_ratio"], rounds=section["rounds"])
 
 
 def classifier_shapes(model) -> list[MatmulShape]:
@@ -97,26 +102,38 @@ def sparse_weights(rows: int, inner: int, density: float, rng: np.random.Generat
     return np.where(mask, values, np.float32(0.0))
 
 
-def interleaved_medians(functions: dict, min_repeats: int, seconds: float) -> dict[str, float]:
-    """Median seconds per call of each function, calling them in turn (dense, sparse, dense, ...) so that
-    a slow drift of the machine (other processes, clock) affects both alike."""
+def paired_rounds(functions: dict, rounds: int, min_repeats: int, seconds: float) -> dict[str, list[float]]:
+    """Median seconds per call of each function in each of `rounds` rounds. Within a round the functions
+    are called in turn (dense, sparse, dense, ...; at least `min_repeats` calls each, then until `seconds`
+    / `rounds` have passed), so a drift of the machine (other processes, clock) affects both alike and the
+    rounds pair them for the bootstrap."""
     for function in functions.values():  # warm-up: first calls allocate
         function()
-    times = {name: [] for name in functions}
-    started = time.perf_counter()
-    while min(map(len, times.values())) < min_repeats or time.perf_counter() - started < seconds:
-        for name, function in functions.items():
-            begin = time.perf_counter_ns()
-            function()
-            times[name].append(time.perf_counter_ns() - begin)
-        if len(times[name]) >= 10000:
-            break
-    return {name: float(np.median(values)) / 1e9 for name, values in times.items()}
+    medians = {name: [] for name in functions}
+    for _ in range(rounds):
+        times = {name: [] for name in functions}
+        started = time.perf_counter()
+        while min(map(len, times.values())) < min_repeats or time.perf_counter() - started < seconds / rounds:
+            for name, function in functions.items():
+                begin = time.perf_counter_ns()
+                function()
+                times[name].append(time.perf_counter_ns() - begin)
+            if len(times[name]) >= 10000:
+                break
+        for name, values in times.items():
+            medians[name].append(float(np.median(values)) / 1e9)
+    return medians
+
+
+def round_rows(row: dict, medians_us: dict[str, list[float]]) -> list[dict]:
+    """One tidy row per implementation and round."""
+    return [dict(row, implementation=name, round=index, median_us=value)
+            for name, values in medians_us.items() for index, value in enumerate(values)]
 
 
 def time_tensorflow(shape: MatmulShape, batch: int, density: float, settings: KernelTimingSettings,
                     rng: np.random.Generator) -> list[dict]:
-    """Dense and sparse TensorFlow products at one density; checks that both give the same result."""
+    """Dense and sparse TensorFlow products at one density, per round; checks that both give the same result."""
     import tensorflow as tf
 
     weights = sparse_weights(shape.rows, shape.inner, density, rng)
@@ -128,9 +145,9 @@ def time_tensorflow(shape: MatmulShape, batch: int, density: float, settings: Ke
     row = dict(engine="tensorflow", layer=shape.layer, batch=batch, rows=shape.rows, inner=shape.inner,
                columns=shape.positions * batch, pattern="unstructured",
                density=float(np.count_nonzero(weights) / weights.size), target_density=density)
-    medians = interleaved_medians({"dense": dense, "sparse": sparse}, settings.min_repeats,
-                                  settings.seconds_per_point)
-    return [dict(row, implementation=name, median_us=1e6 * value) for name, value in medians.items()]
+    medians = paired_rounds({"dense": dense, "sparse": sparse}, settings.rounds, settings.min_repeats,
+                            settings.seconds_per_point)
+    return round_rows(row, {name: [1e6 * value for value in values] for name, values in medians.items()})
 
 
 def time_tensorflow_densities(shape: MatmulShape, batch: int, settings: KernelTimingSettings,
@@ -141,7 +158,7 @@ def time_tensorflow_densities(shape: MatmulShape, batch: int, settings: KernelTi
     for density in settings.densities:
         pair = time_tensorflow(shape, batch, density, settings, rng)
         rows += pair
-        times = {row["implementation"]: row["median_us"] for row in pair}
+        times = pd.DataFrame(pair).groupby("implementation")["median_us"].median()
         if times["sparse"] > settings.stop_ratio * times["dense"]:
             break
     return rows
@@ -159,76 +176,100 @@ def fully_connected_model(weights: np.ndarray):
     return model
 
 
-def time_litert(flatbuffer: bytes, settings: KernelTimingSettings) -> float:
-    """Median LiteRT latency (microseconds) of a .tflite with the project's benchmark script."""
-    from mobileopt.measurement import litert_benchmark
+def time_litert_pair(dense: bytes, sparse: bytes, settings: KernelTimingSettings) -> dict[str, list[float]]:
+    """Per-round median LiteRT latencies (microseconds) of the dense and the sparse model, timed
+    interleaved (fresh interpreters every round, random order; `litert_runs` runs in all)."""
+    from mobileopt.measurement import interleaved
 
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "model.tflite"
-        path.write_bytes(flatbuffer)
-        result = litert_benchmark.benchmark(path, settings.threads, warmup=20, runs=settings.litert_runs)
-    return 1e3 * result["median_ms"]
+        paths = {name: Path(directory) / f"{name}.tflite" for name in ("dense", "sparse")}
+        for name, flatbuffer in (("dense", dense), ("sparse", sparse)):
+            paths[name].write_bytes(flatbuffer)
+        timings = interleaved.time_interleaved(paths, settings.threads, warmup_runs=10, rounds=settings.rounds,
+                                               runs_per_round=max(1, settings.litert_runs // settings.rounds))
+    medians = interleaved.round_medians(timings)
+    return {name: (1e3 * medians.loc[name]).tolist() for name in ("dense", "sparse")}
 
 
 def time_litert_fully_connected(shape: MatmulShape, settings: KernelTimingSettings,
                                 rng: np.random.Generator) -> list[dict]:
-    """LiteRT at batch 1: the dense layer once, then sparse encodings of unstructured and 1x4-block
-    weights at every density (with the operators LiteRT ran, to show when DENSIFY stepped in)."""
+    """LiteRT at batch 1: sparse encodings of unstructured and 1x4-block weights at every density, each
+    timed interleaved with the dense layer (with the operators LiteRT ran, to show when DENSIFY
+    stepped in)."""
     from mobileopt.compression import tflite
 
     base = dict(engine="litert", layer=shape.layer, batch=1, rows=shape.rows, inner=shape.inner, columns=1)
     dense_model = tflite.convert(fully_connected_model(sparse_weights(shape.rows, shape.inner, 1.0, rng)))
-    dense_us = time_litert(dense_model, settings)
     rows = []
     for pattern, block in (("unstructured", 1), ("block_1x4", TFLITE_BLOCK)):
         for density in settings.densities:
             weights = sparse_weights(shape.rows, shape.inner, density, rng, block)
             flatbuffer = tflite.convert(fully_connected_model(weights), tflite.ConversionOptions(sparse=True))
             row = dict(base, pattern=pattern, target_density=density,
-                       density=float(np.count_nonzero(weights) / weights.size),
-                       ops=" ".join(tflite.op_names(flatbuffer)), tflite_bytes=len(flatbuffer))
-            rows.append(dict(row, implementation="dense", median_us=dense_us, ops="FULLY_CONNECTED",
-                             tflite_bytes=len(dense_model)))
-            rows.append(dict(row, implementation="sparse", median_us=time_litert(flatbuffer, settings)))
+                       density=float(np.count_nonzero(weights) / weights.size))
+            medians = time_litert_pair(dense_model, flatbuffer, settings)
+            rows += round_rows(dict(row, ops="FULLY_CONNECTED", tflite_bytes=len(dense_model)),
+                               {"dense": medians["dense"]})
+            rows += round_rows(dict(row, ops=" ".join(tflite.op_names(flatbuffer)), tflite_bytes=len(flatbuffer)),
+                               {"sparse": medians["sparse"]})
     return rows
 
 
-def break_even(timings: pd.DataFrame) -> pd.DataFrame:
-    """Per engine, layer, batch and pattern: the density at which sparse and dense take equal time.
+def point_timings(rounds: pd.DataFrame) -> pd.DataFrame:
+    """One row per (engine, layer, batch, pattern, density, implementation): the median of the
+    per-round medians, and the rounds it summarises."""
+    keys = [column for column in rounds.columns if column not in ("round", "median_us")]
+    grouped = rounds.groupby(keys, sort=False, dropna=False)["median_us"]
+    return grouped.median().reset_index().assign(rounds=grouped.size().to_numpy())
 
-    The crossing is the first density at which the sparse product is no longer faster, interpolated
-    linearly in log(density) and log(time ratio) from the density before it. `below_grid`: the sparse
-    product was not faster even at the lowest density; `above_grid`: faster at every one (also at 100%).
-    """
-    groups = []
+
+def crossing_density(density: np.ndarray, ratio: np.ndarray) -> tuple[float, str]:
+    """Where sparse / dense time crosses 1, densities ascending: the first density at which the sparse
+    product is no longer faster, interpolated linearly in log(density) and log(ratio) from the density
+    before it. `below_grid`: not faster even at the lowest density; `above_grid`: faster at every one."""
+    faster = ratio < 1.0
+    if not faster[0]:
+        return math.nan, "below_grid"
+    if faster.all():
+        return math.nan, "above_grid"
+    upper = int(np.flatnonzero(~faster)[0])
+    x = np.log(density[[upper - 1, upper]])
+    y = np.log(ratio[[upper - 1, upper]])
+    return float(np.exp(x[0] - y[0] * (x[1] - x[0]) / (y[1] - y[0]))), "crossed"
+
+
+def break_even(rounds: pd.DataFrame, confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per engine, layer, batch and pattern: the density at which sparse and dense take equal time
+    (crossing_density of the medians over the rounds), with its percentile bootstrap interval. Each
+    resample draws rounds with replacement at every density, the same rounds for dense and sparse (they
+    were timed side by side in each round). `crossed_share`: the resamples that crossed inside the grid
+    (the interval is over those); `speedup_at_lowest_density` is dense / sparse time there."""
     keys = ["engine", "layer", "batch", "pattern"]
-    for key, group in timings.groupby(keys, sort=False):
-        sparse = group[group["implementation"] == "sparse"].groupby("target_density")["median_us"].median()
-        # The dense product does not depend on the density: its median over all densities is the
-        # steadiest reference.
-        dense = group.loc[group["implementation"] == "dense", "median_us"].median()
-        density = sparse.index.to_numpy(dtype=float)
-        ratio = sparse.to_numpy() / dense
-        faster = ratio < 1.0
-        row = dict(zip(keys, key), rows=int(group["rows"].iloc[0]), inner=int(group["inner"].iloc[0]),
-                   columns=int(group["columns"].iloc[0]), lowest_density=float(density[0]),
-                   speedup_at_lowest_density=float(1.0 / ratio[0]))
-        if not faster[0]:
-            row.update(break_even_density=math.nan, status="below_grid")
-        elif faster.all():
-            row.update(break_even_density=math.nan, status="above_grid")
-        else:
-            upper = int(np.flatnonzero(~faster)[0])
-            x = np.log(density[[upper - 1, upper]])
-            y = np.log(ratio[[upper - 1, upper]])
-            crossing = x[0] - y[0] * (x[1] - x[0]) / (y[1] - y[0])
-            row.update(break_even_density=float(np.exp(crossing)), status="crossed")
-        groups.append(row)
+    rng = np.random.default_rng(seed)
+    tail = 100 * (1 - confidence) / 2
+    groups = []
+    for key, group in rounds.groupby(keys, sort=False):
+        table = group.pivot_table(index="target_density", columns=["implementation", "round"], values="median_us")
+        density = table.index.to_numpy(dtype=float)
+        dense, sparse = table["dense"].to_numpy(), table["sparse"].to_numpy()  # [densities x rounds]
+        ratio = np.median(sparse, axis=1) / np.median(dense, axis=1)
+        point, status = crossing_density(density, ratio)
+        drawn = rng.integers(0, dense.shape[1], (resamples, *dense.shape))
+        rows_index = np.arange(len(density))[np.newaxis, :, np.newaxis]
+        resampled = np.median(sparse[rows_index, drawn], axis=2) / np.median(dense[rows_index, drawn], axis=2)
+        crossings = np.array([crossing_density(density, one)[0] for one in resampled])
+        crossed = crossings[~np.isnan(crossings)]
+        low, high = np.percentile(crossed, [tail, 100 - tail]) if len(crossed) else (math.nan, math.nan)
+        groups.append(dict(zip(keys, key), rows=int(group["rows"].iloc[0]), inner=int(group["inner"].iloc[0]),
+                           columns=int(group["columns"].iloc[0]), lowest_density=float(density[0]),
+                           speedup_at_lowest_density=float(1.0 / ratio[0]), break_even_density=point,
+                           status=status, break_even_low=float(low), break_even_high=float(high),
+                           crossed_share=float(len(crossed) / resamples)))
     return pd.DataFrame(groups)
 
 
 def run_timings(model, settings: KernelTimingSettings, seed: int) -> pd.DataFrame:
-    """Every TensorFlow and LiteRT timing of the classifier's shapes, as one tidy frame."""
+    """Every TensorFlow and LiteRT timing of the classifier's shapes, one tidy row per round."""
     rng = np.random.default_rng(seed)
     rows = []
     for shape in classifier_shapes(model):
@@ -239,7 +280,8 @@ def run_timings(model, settings: KernelTimingSettings, seed: int) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def run(config: dict, baseline_path: str | Path, timing_path: str | Path, break_even_path: str | Path) -> None:
+def run(config: dict, baseline_path: str | Path, timing_path: str | Path, rounds_path: str | Path,
+        break_even_path: str | Path) -> None:
     from mobileopt.core import artifacts
     from mobileopt.models.surgery import fully_connected_form
     from mobileopt.core.runtime import configure_tensorflow
@@ -249,6 +291,9 @@ def run(config: dict, baseline_path: str | Path, timing_path: str | Path, break_
     configure_tensorflow(config["seed"], settings.threads)
     # conv3 (7x7 VALID on a 7x7 map) is the classifier's fully connected layer: time it as one.
     model = fully_connected_form(load_keras_model(baseline_path))
-    timings = run_timings(model, settings, config["seed"])
-    artifacts.atomic_write_text(timing_path, timings.to_csv(index=False))
-    artifacts.atomic_write_text(break_even_path, break_even(timings).to_csv(index=False))
+    rounds = run_timings(model, settings, config["seed"])
+    timing = config["benchmark"]["interleaved"]
+    artifacts.atomic_write_text(rounds_path, rounds.to_csv(index=False))
+    artifacts.atomic_write_text(timing_path, point_timings(rounds).to_csv(index=False))
+    artifacts.atomic_write_text(break_even_path, break_even(rounds, timing["confidence"], timing["resamples"],
+                                                           config["seed"]).to_csv(index=False))
