@@ -232,6 +232,7 @@ SRC = REPO / "src"
 PLOTTING = {"figures", "report", "macros"}  # module names of a topic's tables, figures and macros
 # Rules that run a module (shell: python -m / the stand-alone benchmark) instead of a workflow script.
 MODULE_RULES = {"benchmark_convert": "mobileopt.measurement.tflite_export",
+                "benchmark_one_operator": "mobileopt.measurement.tflite_export",
                 "benchmark_latency": "mobileopt.measurement.litert_benchmark",
                 "zoo_latency": "mobileopt.measurement.litert_benchmark",
                 "zoo_machine": "mobileopt.measurement.roofline"}
@@ -245,6 +246,9 @@ def rule_code() -> dict[str, set[str]]:
     for family in ("plain", "l1"):  # one script, two rules (the autoencoder's two training families)
         code[f"activation_pruning_autoencoder_{family}"] = code["activation_pruning_autoencoder"]
     del code["activation_pruning_autoencoder"]
+    for topic in ("structures", "comparison"):  # one script, two rules (the interleaved timings)
+        code[f"{topic}_latency"] = code["interleaved_latency"]
+    del code["interleaved_latency"]
     method_script = code.pop("compression_method")
     for method in REGISTRY:
         module = SRC / "mobileopt" / "compression" / f"{method.module}.py"
