@@ -134,6 +134,11 @@ def remove_channels(model, keep: dict[str, np.ndarray]):
     return keras.Model(inputs, x, name=f"{model.name}_pruned")
 
 
+def removed_count(fraction: float, channels: int) -> int:
+    """Channels a layer loses when `fraction` of its `channels` are removed."""
+    return int(round(fraction * channels))
+
+
 def removal_schedule(channels: dict[str, int], fraction: float, rounds: int) -> list[dict[str, int]]:
     """Channels to remove per layer in each round, so that round(fraction * channels) are gone in total."""
     if not 0.0 < fraction < 1.0:
@@ -144,7 +149,7 @@ def removal_schedule(channels: dict[str, int], fraction: float, rounds: int) -> 
     for index in range(rounds):
         step = {}
         for name, count in channels.items():
-            total = int(round(fraction * count))
+            total = removed_count(fraction, count)
             step[name] = total * (index + 1) // rounds - total * index // rounds
         schedule.append(step)
     return schedule
@@ -181,7 +186,7 @@ def one_shot_accuracy(model, arrays: dict, scores: dict[str, np.ndarray], fracti
     from mobileopt.compression import training as ft
     from mobileopt.core.training import evaluate_classifier
 
-    remove = {name: int(round(fraction * len(score))) for name, score in scores.items()}
+    remove = {name: removed_count(fraction, len(score)) for name, score in scores.items()}
     pruned = remove_channels(model, channels_to_keep(scores, remove))
     ft.compile_for_evaluation(pruned)
     return evaluate_classifier(pruned, arrays)["test_accuracy"]

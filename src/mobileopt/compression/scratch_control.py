@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mobileopt.compression.fisher_pruning import removed_count
 from mobileopt.compression.variants import percent
 
 # The Table 2.2 layers Fisher pruning can narrow, with their channels (models.classifier).
@@ -32,12 +33,12 @@ def configured_fractions(config: dict) -> list[float]:
 
 
 def pruned_widths(fraction: float, layers: list[str]) -> dict[str, int]:
-    """Channels of every layer after removing `fraction` of those of `layers`, rounded as
-    fisher_pruning.removal_schedule rounds (round(fraction * channels) removed)."""
+    """Channels of every layer after removing `fraction` of those of `layers`, as Fisher pruning
+    removes them (fisher_pruning.removed_count)."""
     unknown = sorted(set(layers) - set(TABLE_2_2_CHANNELS))
     if unknown:
         raise ValueError(f"fisher_pruning.layers {unknown}: the scratch control narrows only {list(TABLE_2_2_CHANNELS)}")
-    return {name: count - int(round(fraction * count)) if name in layers else count
+    return {name: count - removed_count(fraction, count) if name in layers else count
             for name, count in TABLE_2_2_CHANNELS.items()}
 
 

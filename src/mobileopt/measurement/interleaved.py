@@ -117,10 +117,11 @@ def fixed_cost_shares(timings: pd.DataFrame, confidence: float = 0.95, resamples
     """Per timed model: its median latency over the rounds (ms) and the share of it the interpreter's
     fixed cost per call takes (the one-operator model's latency over the model's), with the paired
     bootstrap interval of that share; `dominated` where the whole interval lies above one half."""
+    medians = round_medians(timings).median(axis=1)
     rows = []
-    for model in round_medians(timings).index.drop(ONE_OPERATOR):
+    for model in medians.index.drop(ONE_OPERATOR):
         ratio = speedup_interval(timings, model, ONE_OPERATOR, confidence, resamples, seed)  # model / fixed
-        rows.append({"model": model, "median_ms": float(round_medians(timings).loc[model].median()),
+        rows.append({"model": model, "median_ms": float(medians[model]),
                      "fixed_cost_share": 1 / ratio["speedup"], "share_low": 1 / ratio["high"],
                      "share_high": 1 / ratio["low"], "dominated": 1 / ratio["high"] > 0.5})
     return pd.DataFrame(rows)
