@@ -230,12 +230,23 @@ def test_every_config_key_plans_the_jobs_that_read_it(moved_run, tmp_path):
 SCRIPTS = REPO / "workflow" / "scripts"
 SRC = REPO / "src"
 PLOTTING = {"figures", "report", "macros"}  # module names of a topic's tables, figures and macros
-# Rules that run a module (shell: python -m / the stand-alone benchmark) instead of a workflow script.
+# Rules that run a module (shell: python -m) instead of a workflow script; `python -m` imports the
+# module's parent packages too.
 MODULE_RULES = {"benchmark_convert": "mobileopt.measurement.tflite_export",
                 "benchmark_one_operator": "mobileopt.measurement.tflite_export",
-                "benchmark_latency": "mobileopt.measurement.litert_benchmark",
-                "zoo_latency": "mobileopt.measurement.litert_benchmark",
                 "zoo_machine": "mobileopt.measurement.roofline"}
+# Rules that run the stand-alone benchmark file itself (python path/to/file.py: no parent package).
+FILE_RULES = {"benchmark_latency": "mobileopt.measurement.litert_benchmark",
+              "zoo_latency": "mobileopt.measurement.litert_benchmark"}
+
+
+def module_path(module: str) -> Path:
+    return SRC / Path(*module.split(".")).with_suffix(".py")
+
+
+def parent_packages(module: str) -> set[str]:
+    parts = module.split(".")
+    return {str((SRC / Path(*parts[:depth]) / "__init__.py").relative_to(REPO)) for depth in range(1, len(parts))}
 
 
 def rule_code() -> dict[str, set[str]]:
@@ -254,7 +265,9 @@ def rule_code() -> dict[str, set[str]]:
         module = SRC / "mobileopt" / "compression" / f"{method.module}.py"
         code[f"compression_{method.name}"] = method_script | modulefinder_files(module)
     for rule, module in MODULE_RULES.items():
-        code[rule] = modulefinder_files(SRC / Path(*module.split(".")).with_suffix(".py"))
+        code[rule] = modulefinder_files(module_path(module)) | parent_packages(module)
+    for rule, module in FILE_RULES.items():
+        code[rule] = modulefinder_files(module_path(module))
     return code
 
 
