@@ -3,6 +3,7 @@ and resumed, ending with a PDF whose numbers match the metrics files."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,27 @@ def test_pdf_numbers_match_the_metrics(interrupted_then_resumed):
     assert f"{latency['median_ms']:.3f}" in text
     assert f"{metrics['parameters']:,}" in text
     assert "??" not in text, "an undefined reference or citation in the PDF"
+
+
+def test_latex_sets_every_line_inside_the_margins(interrupted_then_resumed):
+    workdir, _, _ = interrupted_then_resumed
+    log = (workdir / "thesis/build/main.log").read_text(errors="replace")
+    overfull = re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too \w+\)[^\n]*", log)
+    assert "Output written" in log and not overfull, overfull
+
+
+def test_no_word_list_is_set_in_math_mode(interrupted_then_resumed):
+    """A macro whose value is a list in words ('10, 25 and 50') loses its spaces inside $...$
+    ('50and75'): the chapters set such macros in text."""
+    workdir, _, _ = interrupted_then_resumed
+    macros = (workdir / "thesis/generated/macros.tex").read_text()
+    lists = {name for name, value in re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}  %", macros)
+             if re.search(r" (and|or) ", value)}
+    assert lists, "the small run defines no list macro: this test checks nothing"
+    chapters = "\n".join(path.read_text() for path in (workdir / "thesis/chapters").rglob("*.tex"))
+    in_math = {name for math in re.findall(r"\$([^$]+)\$", chapters)
+               for name in re.findall(r"\\(\w+)", math) if name in lists}
+    assert not in_math
 
 
 def test_every_thesis_artifact_has_provenance(interrupted_then_resumed):

@@ -51,7 +51,11 @@ def test_provenance_record_and_table(tmp_path, monkeypatch):
     record = artifacts.read_json(record_path)
     assert record["rule"] == "r" and record["artifact"] == "figures/f.pdf"
     tex = thesis.provenance_tex([record], STAMP)
-    assert "\\texttt{f.pdf}" in tex and "\\texttt{r}" in tex and "longtable" in tex
+    assert "\\texttt{f.\\allowbreak{}pdf}" in tex and "\\texttt{r}" in tex and "longtable" in tex
+    # One code version: named once in the caption, not repeated on every row.
+    assert "all made by code version \\texttt{v}" in tex and "Code" not in tex
+    mixed = thesis.provenance_tex([record, {**record, "artifact": "figures/g.pdf", "code_version": "w"}], STAMP)
+    assert "Code" in mixed and "all made by" not in mixed
 
 
 def test_missing_latex_names_the_packages(monkeypatch, tmp_path):

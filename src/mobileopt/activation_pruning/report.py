@@ -14,7 +14,7 @@ import pandas as pd
 from mobileopt.core import artifacts
 from mobileopt.reporting import tables
 from mobileopt.activation_pruning.criteria import VARIANTS
-from mobileopt.reporting.numbers import scientific, thousands
+from mobileopt.reporting.numbers import count_of, scientific, thousands
 from mobileopt.reporting.numbers import MISSING
 from mobileopt.reporting.thesis import Macro
 
@@ -304,9 +304,9 @@ def settings_macros(section: dict, source: str) -> list[Macro]:
     toy, ae = section["toy"], section["autoencoder"]
     values = {
         "ToySamples": thousands(toy["samples"]), "ToyEpochs": str(toy["epochs"]),
-        "ToyBatchSize": thousands(toy["batch_size"]), "ToyFinetuneEpochs": str(toy["finetune_epochs"]),
+        "ToyBatchSize": thousands(toy["batch_size"]), "ToyFinetuneEpochs": count_of(toy["finetune_epochs"], "epoch"),
         "ToyMaxCycles": str(toy["max_cycles"]), "ToyLOne": f"{toy['l1']:g}",
-        "ToyRefitEpochs": str(toy["l1_refit_epochs"]), "ToyConvergedMse": scientific(toy["converged_mse"], 0),
+        "ToyRefitEpochs": count_of(toy["l1_refit_epochs"], "epoch"), "ToyConvergedMse": scientific(toy["converged_mse"], 0),
         "ToyMinProbability": f"{toy['selection']['min_probability']:g}",
         "ToyTolerance": scientific(toy["selection"]["contribution_tolerance"], 0),
         "ToyOutlierStds": f"{toy['selection']['outlier_stds']:g}",

@@ -420,7 +420,7 @@ def settings_macros(summary: pd.DataFrame, config: dict, source: str) -> list[Ma
     baseline = baseline_row(summary)
     smallest, fastest = chosen.loc[chosen["stored_bytes"].idxmin()], chosen.loc[chosen["latency_median_ms"].idxmin()]
     return [
-        Macro("CompressionFineTuneEpochs", str(fine_tune["epochs"]), "config"),
+        Macro("CompressionFineTuneEpochs", count_of(fine_tune["epochs"], "epoch"), "config"),
         Macro("CompressionFineTuneImages", "all" if fine_tune["train_images"] is None
               else thousands(fine_tune["train_images"]), "config"),
         Macro("CompressionFineTuneLearningRate", f"{fine_tune['learning_rate']:g}", "config"),

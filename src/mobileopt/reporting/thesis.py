@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from mobileopt.core import artifacts
-from mobileopt.reporting.numbers import thousands
+from mobileopt.reporting.numbers import count_of, thousands
 
 TEXLIVE_PACKAGES = ["latexmk", "texlive-latex-base", "texlive-latex-recommended",
                     "texlive-latex-extra", "texlive-fonts-recommended"]
@@ -96,7 +96,7 @@ def baseline_macros(metrics: dict, latency: dict, metrics_file: str, latency_fil
         Macro("BaselineTfliteSizeKiB", f"{latency['size_bytes'] / 1024:.1f}", lat),
         Macro("BaselineLatencyMedianMs", f"{latency['median_ms']:.3f}", lat),
         Macro("BaselineLatencyPNinetyMs", f"{latency['p90_ms']:.3f}", lat),
-        Macro("BenchmarkThreads", str(latency["threads"]), lat),
+        Macro("BenchmarkThreads", count_of(latency["threads"], "thread"), lat),
         Macro("BenchmarkRuns", str(latency["timed_runs"]), lat),
         Macro("BenchmarkWarmup", str(latency["warmup_runs"]), lat),
         Macro("BenchmarkMachine", latex_escape(f"{machine['cpu']} ({machine['cores']} cores, "
@@ -106,28 +106,34 @@ def baseline_macros(metrics: dict, latency: dict, metrics_file: str, latency_fil
 
 
 def latex_path(path: str) -> str:
-    """A file path in typewriter type that may break after / and _ (long paths in narrow columns)."""
-    escaped = latex_escape(path).replace("/", "/\\allowbreak{}").replace("\\_", "\\_\\allowbreak{}")
+    """A file path in typewriter type that may break after /, _ and . (long paths in narrow columns)."""
+    escaped = (latex_escape(path).replace("/", "/\\allowbreak{}").replace("\\_", "\\_\\allowbreak{}")
+               .replace(".", ".\\allowbreak{}"))
     return f"\\texttt{{{escaped}}}"
 
 
-def provenance_frame(records: list[dict]) -> pd.DataFrame:
+def provenance_frame(records: list[dict], with_code_version: bool = True) -> pd.DataFrame:
     rows = [{"Artifact": latex_path(Path(r["artifact"]).name),
              "Kind": r["kind"], "Rule": latex_path(r["rule"]),
              "Drawn from": ", ".join(latex_path(i) for i in r["inputs"]) or "--",
-             "Settings": r["config_hash"], "Code": latex_escape(r["code_version"])}
+             "Settings": r["config_hash"],
+             **({"Code": latex_escape(r["code_version"])} if with_code_version else {})}
             for r in sorted(records, key=lambda r: (r["kind"], r["artifact"]))]
     return pd.DataFrame(rows)
 
 
 def provenance_tex(records: list[dict], stamp: dict) -> str:
-    frame = provenance_frame(records)
-    body = frame.to_latex(index=False, escape=False, longtable=True,
-                          column_format="p{0.17\\linewidth}lp{0.14\\linewidth}p{0.25\\linewidth}ll",
-                          caption="Every generated figure, table and macros file, the Snakemake rule "
-                                  "that made it, the result files it was drawn from and the hash of "
-                                  "the settings that rule received.",
-                          label="tab:provenance")
+    """The provenance table. When every artifact comes from one code version (a run of one commit),
+    the caption names it once instead of a column repeating it on every row."""
+    versions = sorted({r["code_version"] for r in records})
+    one_version = len(versions) == 1
+    frame = provenance_frame(records, with_code_version=not one_version)
+    columns = "p{0.2\\linewidth}lp{0.15\\linewidth}p{0.28\\linewidth}l" + ("" if one_version else "l")
+    caption = ("Every generated figure, table and macros file, the Snakemake rule that made it, the result "
+               "files it was drawn from and the hash of the settings that rule received"
+               + (f"; all made by code version \\texttt{{{latex_escape(versions[0])}}}." if one_version else "."))
+    body = frame.to_latex(index=False, escape=False, longtable=True, column_format=columns,
+                          caption=caption, label="tab:provenance")
     return artifacts.tex_header(stamp) + "{\\footnotesize\n" + body + "}\n"
 
 
