@@ -98,8 +98,12 @@ def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
     frame = comparison.with_ratios(
         comparison.with_interleaved_latency(variants.assign(key=["a/fast", "pruning/good"]), intervals),
         comparison.with_interleaved_latency(pd.DataFrame([baseline]).assign(key="baseline"), intervals).iloc[0])
-    macros = {m.name: m.value for m in comparison.comparison_macros(
-        frame, combination.interaction_frame(cells()), 0.5, "f.csv", "i.csv")}
+    interactions = comparison.with_format_effect(combination.interaction_frame(cells()), cells(),
+                                                  rounds({"fisher_50_float32": 0.25, "fisher_50_int8": 0.125}),
+                                                  0.95, 200).assign(description="Fisher 50")
+    macros = {m.name: m.value for m in comparison.comparison_macros(frame, interactions, 0.5, "f.csv", "i.csv")}
+    assert macros["CombinationFormatFasterModels"] == "the one combination"
+    assert macros["CombinationFormatSlowerClause"] == ""
     assert macros["ComparisonFastestDescription"] == "good one" and macros["ComparisonFastestSpeedup"] == "2.00"
     assert (macros["ComparisonFastestSpeedupLow"], macros["ComparisonFastestSpeedupHigh"]) == ("1.90", "2.10")
     assert (macros["ComparisonFasterCount"], macros["ComparisonSlowerCount"]) == ("2", "0")
@@ -109,6 +113,30 @@ def test_comparison_macros_name_fastest_and_smallest_within_the_allowed_drop():
     assert macros["CombinationBestMeasuredSpeedup"] == "8.0" and macros["CombinationEfficiencyMin"] == "0.80"
     table = comparison.pareto_table(frame)
     assert list(table["Variant"]) == ["fast one", "good one", "baseline"]
+
+
+def rounds(milliseconds: dict[str, float], count: int = 8) -> pd.DataFrame:
+    """Interleaved timings: each combination cell (by its label_format) at about `milliseconds`, with
+    a little noise per round and run."""
+    import numpy as np
+
+    noise = np.random.default_rng(0)
+    return pd.DataFrame([{"model": f"combination/{name}", "round": r, "run": k,
+                          "milliseconds": ms * (1 + 0.01 * noise.standard_normal())}
+                         for name, ms in milliseconds.items() for r in range(count) for k in range(3)])
+
+
+def test_format_effect_pairs_each_combination_with_its_own_float32_model():
+    slowed = comparison.with_format_effect(combination.interaction_frame(cells()), cells(),
+                                            rounds({"fisher_50_float32": 0.25, "fisher_50_int8": 0.30}), 0.95, 200)
+    (row,) = slowed.to_dict("records")
+    assert row["format_verdict"] == "slower" and row["format_gain_high"] < 1
+    assert row["format_gain"] == pytest.approx(0.25 / 0.30, rel=0.02)
+    clause = comparison.format_effect_macros(slowed.assign(description="Fisher 50"), "i.csv")[2].value
+    assert clause.startswith("; the exception is Fisher 50 in int8 (0.8")
+    same = comparison.with_format_effect(combination.interaction_frame(cells()), cells(),
+                                          rounds({"fisher_50_float32": 0.25, "fisher_50_int8": 0.25}), 0.95, 200)
+    assert same["format_gain_low"].iloc[0] <= 1 <= same["format_gain_high"].iloc[0]
 
 
 def test_interleaved_latency_replaces_the_separate_jobs_and_names_missing_models():

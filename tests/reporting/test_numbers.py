@@ -27,3 +27,12 @@ def test_words():
         "Zero", "Thirteen", "ThirtyTwo", "OneHundred", "NineHundredNinetyNine"]
     with pytest.raises(ValueError, match="0..999"):
         numbers.number_words(1000)
+
+
+def test_count_among_never_prints_zero_or_a_bare_count():
+    from mobileopt.reporting.numbers import count_among
+
+    assert count_among(0, 7, "model") == "none of the 7 models"
+    assert count_among(1, 7, "model") == "1 of the 7 models"
+    assert count_among(7, 7, "model") == "all 7 models"
+    assert count_among(1, 1, "model") == "the one model"

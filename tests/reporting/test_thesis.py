@@ -84,3 +84,29 @@ def test_no_section_of_the_thesis_is_left_pending():
     chapters = [REPO / "thesis/main.tex", *(REPO / "thesis/chapters").rglob("*.tex")]
     pending = [path.name for path in chapters if "\\pending{" in path.read_text().replace("\\newcommand{\\pending}", "")]
     assert pending == []
+
+
+def test_a_value_the_run_does_not_produce_stops_the_build_where_required(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "main.tex").write_text("\\input{chapters/a}\\Known{} and \\Lost{}")
+    (tmp_path / "chapters/a.tex").write_text("also \\AlsoLost{} but not \\Unused")
+    macros = tmp_path / "macros.tex"
+    macros.write_text("\\newcommand{\\Known}{3}  % from a\n\\newcommand{\\Lost}{--}  % from b\n"
+                      "\\newcommand{\\AlsoLost}{--}  % from c\n\\newcommand{\\Idle}{--}  % from d\n")
+    assert thesis.missing_values(tmp_path / "main.tex", macros) == ["AlsoLost", "Lost"]
+    with pytest.raises(ValueError, match="2 values .* AlsoLost, Lost.*require_every_value"):
+        thesis.require_every_value(tmp_path / "main.tex", macros)
+    macros.write_text("\\newcommand{\\Known}{3}  % from a\n")
+    thesis.require_every_value(tmp_path / "main.tex", macros)  # nothing missing: no error
+
+
+def test_appendix_inputs_are_grouped_where_they_differ_in_one_folder():
+    paths = ["results/ap/toy/glorot/adam/cycles.csv", "results/ap/toy/glorot/sgd/cycles.csv",
+             "results/ap/toy/normal/momentum/cycles.csv", "results/ap/ae/seed_0/l1_cycles.csv",
+             "results/ap/ae/seed_1/l1_cycles.csv", "results/baseline/history.csv"]
+    assert thesis.compact_inputs(paths) == [
+        "results/ap/toy/*/*/cycles.csv (3 files)", "results/ap/ae/*/l1_cycles.csv (2 files)",
+        "results/baseline/history.csv"]
+    assert thesis.compact_inputs(["results/a/b/x.csv", "results/a/b/c/x.csv"]) == [
+        "results/a/b/x.csv", "results/a/b/c/x.csv"]
+    assert thesis.compact_inputs(paths[:2]) == ["results/ap/toy/glorot/*/cycles.csv (2 files)"]

@@ -92,6 +92,7 @@ rule comparison_report:
         metrics="results/baseline/metrics.json",
         latency="results/latency/baseline.json",
         intervals="results/comparison/latency_intervals.csv",
+        rounds="results/comparison/latency_rounds.csv",
         interleaved_machine="results/comparison/latency_machine.json",
         code=code("comparison_report.py"),
     output:
@@ -108,7 +109,7 @@ rule comparison_report:
                     prov("figures/comparison_tradeoff.pdf")],
         macros=macro_file("comparison"),
     params:
-        config=settings("comparison", "benchmark.interleaved.confidence"),
+        config=settings("comparison", "benchmark.interleaved.confidence", "benchmark.interleaved.resamples"),
     threads: 1
     resources:
         mem_mb=1500,

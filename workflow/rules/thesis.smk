@@ -50,6 +50,8 @@ rule thesis_pdf:
         code=code("thesis_pdf.py"),
     output:
         "thesis/thesis.pdf",
+    params:
+        require_every_value=config["thesis"]["require_every_value"],
     threads: 1
     resources:
         mem_mb=1500,

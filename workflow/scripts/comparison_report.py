@@ -26,7 +26,9 @@ with redirect_output_to(snakemake.log[0]):
         description="Table 2.2 classifier")]), intervals).iloc[0].to_dict()
     frame = comparison.with_ratios(variants, baseline)
     artifacts.atomic_write_text(out.frame, frame.to_csv(index=False))
-    interactions = combination.interaction_frame(cells)
+    timing = config["benchmark"]["interleaved"]
+    interactions = comparison.with_format_effect(combination.interaction_frame(cells), cells,
+                                                  pd.read_csv(inp.rounds), timing["confidence"], timing["resamples"])
     artifacts.atomic_write_text(out.interactions, interactions.to_csv(index=False))
 
     stamp = artifacts.provenance(snakemake.rule, config, [out.frame])
@@ -58,6 +60,7 @@ with redirect_output_to(snakemake.log[0]):
 
     descriptions = {source: comparison.source_description(source, variants)
                     for source in cells["source"].unique()}
+    interactions["description"] = interactions["source"].map(descriptions)
     stamp = artifacts.provenance(snakemake.rule, config, [out.interactions])
     tables.write_table(
         comparison.combination_table(interactions, descriptions), out.combination_table, stamp=stamp,

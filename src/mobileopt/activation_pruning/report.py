@@ -317,6 +317,7 @@ def settings_macros(section: dict, source: str) -> list[Macro]:
         "AutoencoderLOne": f"{ae['l1']:g}", "AutoencoderFinetuneLearningRate": f"{ae['finetune_learning_rate']:g}", "AutoencoderCountImages": thousands(ae["count_images"]),
         "AutoencoderMaxCycles": str(ae["max_cycles"]),
         "AutoencoderMinProbability": f"{ae['selection']['min_probability']:g}",
+        "AutoencoderOutlierStds": f"{ae['selection']['outlier_stds']:g}",
         "AutoencoderTolerance": scientific(ae["selection"]["contribution_tolerance"], 0),
     }
     from mobileopt.models.autoencoder import BATCH_NORM_MOMENTUM

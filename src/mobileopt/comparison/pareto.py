@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mobileopt.measurement import interleaved
+
 SUMMARY_COLUMNS = ["method", "variant", "test_accuracy", "validation_accuracy", "parameters", "multiply_adds",
                    "tflite_bytes", "latency_median_ms", "latency_p90_ms"]
 
@@ -250,8 +252,48 @@ def comparison_macros(frame: pd.DataFrame, interactions: pd.DataFrame, max_drop_
                   f"{interactions.loc[interactions['measured_speedup'].idxmax(), 'predicted_speedup']:.1f}", i),
             Macro("CombinationMaxPointsGap",
                   f"{(interactions['measured_points'] - interactions['predicted_points']).abs().max():.2f}", i),
+            *format_effect_macros(interactions, i),
         ]
     return macros
+
+
+def with_format_effect(interactions: pd.DataFrame, cells: pd.DataFrame, rounds: pd.DataFrame,
+                       confidence: float, resamples: int) -> pd.DataFrame:
+    """Each combination against its own source in float32, from the rounds of the one interleaved
+    timing: `format_gain` (how many times faster the format made that source), its bootstrap interval
+    and verdict. Whether a number format helps *this* structure is a paired comparison of two timed
+    models, not the quotient of two speed-ups over the baseline."""
+    if not len(interactions):
+        return interactions.assign(format_gain=[], format_gain_low=[], format_gain_high=[], format_verdict=[])
+    key = cells.set_index(["label", "format"])["key"]
+    rows = []
+    for _, row in interactions.iterrows():
+        gain = interleaved.speedup_interval(rounds, key[(row["label"], "float32")], key[(row["label"], row["format"])],
+                                            confidence, resamples)
+        rows.append({"format_gain": gain["speedup"], "format_gain_low": gain["low"],
+                     "format_gain_high": gain["high"], "format_verdict": interleaved.verdict(gain)})
+    return pd.concat([interactions.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+
+
+def format_effect_macros(interactions: pd.DataFrame, source: str) -> list:
+    """How often a number format made the structure it was applied to faster or slower than that
+    structure in float32 (the verdicts of with_format_effect), and which ones it slowed."""
+    from mobileopt.reporting.numbers import count_among, join_words
+    from mobileopt.reporting.thesis import Macro
+
+    slower = interactions[interactions["format_verdict"] == "slower"]
+    exceptions = [f"{row['description']} in {row['format']} ({row['format_gain']:.2f} times the speed of the "
+                  f"same model in float32, interval {row['format_gain_low']:.2f}--{row['format_gain_high']:.2f})"
+                  for _, row in slower.iterrows()]
+    return [
+        Macro("CombinationFormatFasterModels",
+              count_among(int((interactions["format_verdict"] == "faster").sum()), len(interactions), "combination"),
+              source),
+        Macro("CombinationFormatSlowerCount", str(len(slower)), source),
+        Macro("CombinationFormatSlowerClause",
+              (f"; the exception is {exceptions[0]}" if len(exceptions) == 1 else
+               f"; the exceptions are {join_words(exceptions)}" if exceptions else ""), source),
+    ]
 
 
 # Methods whose latency verdicts the Discussion and Conclusion count (a method the config leaves out

@@ -67,6 +67,16 @@ def count_of(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+def count_among(count: int, total: int, noun: str) -> str:
+    """'none of the 7 models', '1 of the 7 models', 'all 7 models' (regular plurals; never '0 have')."""
+    nouns = count_of(total, noun).split(" ", 1)[1]
+    if count == 0:
+        return f"none of the {total} {nouns}"
+    if count == total:
+        return f"all {total} {nouns}" if total > 1 else f"the one {noun}"
+    return f"{count} of the {total} {nouns}"
+
+
 def p_value(p: float) -> str:
     """A p-value for running text (the thesis sets it in math mode): 'p = 0.032', 'p < 0.001'."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

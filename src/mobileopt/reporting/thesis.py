@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -112,10 +113,45 @@ def latex_path(path: str) -> str:
     return f"\\texttt{{{escaped}}}"
 
 
+def compact_inputs(paths: list[str]) -> list[str]:
+    """Input paths for the appendix, shortened: paths under the same top two folders with the same file
+    name and depth become one pattern with * for each folder in which they differ, and a count
+    ("results/activation_pruning/toy/*/cycles.csv (5 files)"). The full list stays in the JSON record."""
+    groups: dict[tuple, list[tuple[str, ...]]] = {}
+    for path in paths:
+        parts = Path(path).parts
+        groups.setdefault((parts[:2], parts[-1]), []).append(parts)
+    compact = []
+    for members in groups.values():
+        if len(members) == 1:
+            compact.append(str(Path(*members[0])))
+            continue
+        prefix = _common_length(members)
+        suffix = _common_length([tuple(reversed(m)) for m in members])
+        middle_lengths = {len(m) - prefix - suffix for m in members}
+        if len(middle_lengths) > 1:  # the paths differ in depth: list them
+            compact += [str(Path(*m)) for m in members]
+            continue
+        stars = ["*"] * middle_lengths.pop()
+        pattern = Path(*members[0][:prefix], *stars, *members[0][len(members[0]) - suffix:])
+        compact.append(f"{pattern} ({len(members)} files)")
+    return compact
+
+
+def _common_length(sequences: list[tuple[str, ...]]) -> int:
+    """How many leading elements all sequences share."""
+    length = 0
+    for elements in zip(*sequences):
+        if len(set(elements)) > 1:
+            break
+        length += 1
+    return length
+
+
 def provenance_frame(records: list[dict], with_code_version: bool = True) -> pd.DataFrame:
     rows = [{"Artifact": latex_path(Path(r["artifact"]).name),
              "Kind": r["kind"], "Rule": latex_path(r["rule"]),
-             "Drawn from": ", ".join(latex_path(i) for i in r["inputs"]) or "--",
+             "Drawn from": ", ".join(latex_path(i) for i in compact_inputs(r["inputs"])) or "--",
              "Settings": r["config_hash"],
              **({"Code": latex_escape(r["code_version"])} if with_code_version else {})}
             for r in sorted(records, key=lambda r: (r["kind"], r["artifact"]))]
@@ -128,13 +164,38 @@ def provenance_tex(records: list[dict], stamp: dict) -> str:
     versions = sorted({r["code_version"] for r in records})
     one_version = len(versions) == 1
     frame = provenance_frame(records, with_code_version=not one_version)
-    columns = "p{0.2\\linewidth}lp{0.15\\linewidth}p{0.28\\linewidth}l" + ("" if one_version else "l")
+    columns = "p{0.17\\linewidth}lp{0.14\\linewidth}p{0.35\\linewidth}l" + ("" if one_version else "l")
     caption = ("Every generated figure, table and macros file, the Snakemake rule that made it, the result "
-               "files it was drawn from and the hash of the settings that rule received"
+               "files it was drawn from (* stands for the folders in which a group of files differs; the "
+               "full list is in the artifact's JSON record under results/provenance) and the hash of the "
+               "settings that rule received"
                + (f"; all made by code version \\texttt{{{latex_escape(versions[0])}}}." if one_version else "."))
     body = frame.to_latex(index=False, escape=False, longtable=True, column_format=columns,
                           caption=caption, label="tab:provenance")
     return artifacts.tex_header(stamp) + "{\\footnotesize\n" + body + "}\n"
+
+
+def missing_values(main_tex: str | Path, macros_tex: str | Path) -> list[str]:
+    """Macros the thesis sources (main.tex and every chapter) use whose value is MISSING."""
+    from mobileopt.reporting.numbers import MISSING
+
+    main_tex = Path(main_tex)
+    values = dict(re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}  %", Path(macros_tex).read_text()))
+    sources = [main_tex, *sorted((main_tex.parent / "chapters").rglob("*.tex"))]
+    used = {name for path in sources for name in re.findall(r"\\([A-Za-z]+)", path.read_text())}
+    return sorted(name for name in used if values.get(name) == MISSING)
+
+
+def require_every_value(main_tex: str | Path, macros_tex: str | Path) -> None:
+    """Stop before compiling when the prose uses a value this run does not produce."""
+    from mobileopt.reporting.numbers import MISSING
+
+    missing = missing_values(main_tex, macros_tex)
+    if missing:
+        raise ValueError(
+            f"the thesis uses {count_of(len(missing), 'value')} this configuration does not produce, which "
+            f"would print as '{MISSING}': {', '.join(missing)}. Add the experiments that make them to the "
+            "configuration, drop them from the prose, or set thesis.require_every_value: false for a partial run.")
 
 
 def compile_pdf(main_tex: str | Path, out_pdf: str | Path, log=print) -> None:

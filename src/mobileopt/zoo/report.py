@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mobileopt.measurement import roofline
-from mobileopt.reporting.numbers import MISSING, join_words
+from mobileopt.reporting.numbers import MISSING, count_among, join_words
 from mobileopt.reporting.thesis import Macro, latex_escape
 
 
@@ -115,6 +115,32 @@ def _inversion_macros(summary: pd.DataFrame, source: str) -> list[Macro]:
     ]
 
 
+# Below this share of depthwise multiply-adds a model's efficiency is not put down to them.
+DEPTHWISE_CAUSE_SHARE = 0.05
+
+
+def inefficiency_cause(row: pd.Series, ridge: float) -> str:
+    """What the measurements say about why the least efficient model is slow, for the prose: the
+    depthwise share only where there is one, otherwise that neither the roofline nor the layer kinds
+    explain it (VGG16 has no depthwise convolution and an intensity above the ridge)."""
+    if row["depthwise_share"] >= DEPTHWISE_CAUSE_SHARE:
+        return (f"{100 * row['depthwise_share']:.0f}\\,\\% of its multiply-adds are in depthwise "
+                "convolutions, the kind that runs slowest on its own")
+    if row["intensity"] < ridge:
+        return "its estimated intensity lies below the ridge, where memory traffic rather than arithmetic limits it"
+    return (f"it has {'no' if row['depthwise_share'] == 0 else 'almost no'} depthwise convolutions and an "
+            "estimated intensity above the ridge, so neither the roofline nor the rates of the single "
+            "layers we timed explain its efficiency")
+
+
+def roofline_verdict(below_ridge: int) -> str:
+    """Whether the roofline accounts for any model's distance from the peak (a clause for the prose)."""
+    if below_ridge == 0:
+        return "the roofline therefore explains none of the models' distance from the peak"
+    return ("for those, memory traffic accounts for part of their distance from the peak; for the others "
+            "the roofline explains none of it")
+
+
 def _ratio(value: float) -> str:
     """Two significant digits below 10, whole numbers above, never an exponent: 0.14, 1.4, 14, 140."""
     return f"{value:.2g}" if value < 9.95 else f"{value:.0f}"
@@ -187,6 +213,10 @@ def zoo_macros(summary: pd.DataFrame, kinds: pd.DataFrame, probes: pd.DataFrame,
         Macro("ZooEfficientToCheapestLatency",
               _ratio(efficient["latency_median_ms"] / cheapest["latency_median_ms"]), s),
         Macro("ZooBelowRidgeCount", str(int((summary["intensity"] < ridge).sum())), s),
+        Macro("ZooBelowRidgeModels", count_among(int((summary["intensity"] < ridge).sum()), len(summary), "model"),
+              s),
+        Macro("ZooInefficientCause", inefficiency_cause(inefficient, ridge), s),
+        Macro("ZooRooflineVerdict", roofline_verdict(int((summary["intensity"] < ridge).sum())), s),
         Macro("ZooInefficientRidgeRelation",
               "above" if inefficient["intensity"] >= ridge else "below", s),
         Macro("ZooSlowestSizeMB", f"{slowest['tflite_bytes'] / 1e6:.0f}", s),
