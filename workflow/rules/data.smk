@@ -47,7 +47,7 @@ rule data_report:
         provenance=[prov(f"{GENERATED}/tables/dataset.tex"), prov("figures/mnist_samples.pdf")],
         macros=macro_file("data"),
     params:
-        config=settings(*DATA_LIMITS),
+        config=settings(*DATA_LIMITS, "data.name", "data.description"),
     threads: 1
     resources:
         mem_mb=2000,

@@ -19,4 +19,5 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.record_provenance(out.table, "table", "Data set", stamp)
     figures.image_grid(arrays["test_images"], arrays["test_labels"], out.figure, stamp)
     artifacts.record_provenance(out.figure, "figure", "Test images with labels", stamp)
-    thesis.write_macro_file(out.macros, thesis.data_macros(arrays, manifest, snakemake.input.manifest))
+    thesis.write_macro_file(out.macros, thesis.data_macros(arrays, manifest, snakemake.params.config["data"],
+                                                           snakemake.input.manifest))

@@ -64,11 +64,25 @@ def pipeline_macros(config: dict, stamp: dict) -> list[Macro]:
     ]
 
 
-def data_macros(arrays: dict, manifest: dict, source_file: str) -> list[Macro]:
+# How the thesis introduces the canonical MNIST set (with its reference); any other set is named from
+# the configuration alone.
+MNIST_REFERENCE = "the MNIST database of handwritten digits~\\citep{LCB98}"
+
+
+def data_macros(arrays: dict, manifest: dict, data_config: dict, source_file: str) -> list[Macro]:
+    """The data set's name, description, size and source. A set read from local IDX files (no pinned
+    checksums) is described as such, without the machine's path."""
+    name, description = latex_escape(data_config["name"]), latex_escape(data_config["description"])
+    canonical = manifest["pinned_checksums"]
+    source = latex_escape(manifest["source"]) if canonical else "MNIST-format IDX files (data.idx\\_dir)"
     return [
+        Macro("DataSetName", name, "config"),
+        Macro("DataSetDescription", description, "config"),
+        Macro("DataSetReference", MNIST_REFERENCE if canonical else f"{name}, images of {description}", "config"),
+        Macro("DataSetClassCount", str(len(set(arrays["train_labels"].tolist()))), source_file),
         Macro("MnistTrainCount", thousands(len(arrays["train_labels"])), source_file),
         Macro("MnistTestCount", thousands(len(arrays["test_labels"])), source_file),
-        Macro("MnistSource", latex_escape(manifest["source"]), source_file),
+        Macro("MnistSource", source, source_file),
         Macro("MnistImageSide", str(arrays["train_images"].shape[1]), source_file),
     ]
 
