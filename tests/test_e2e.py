@@ -135,3 +135,32 @@ def test_reproduction_report_says_there_is_no_reference_and_a_run_reproduces_its
     counts = result["counts"]
     assert result["status"] == "compared" and len(tables) >= 10
     assert counts["failed"] == 0 and counts["identical"] == counts["numbers"] > 1000, frame[frame["outcome"] != "identical"]
+
+
+@pytest.fixture(scope="module")
+def with_device_records(interrupted_then_resumed):
+    """The finished small run, then records of three of its models from a (simulated) board placed in
+    devices/ as the README describes, and the workflow run again."""
+    workdir, _, _ = interrupted_then_resumed
+    latency = workdir / "results/latency"
+    for path in sorted(latency.rglob("*.json"))[:3]:
+        board_record = json.loads(path.read_text())
+        board_record["machine"] = dict(board_record["machine"], cpu="Test board (fixture)", arch="aarch64")
+        board_record.update(median_ms=3 * board_record["median_ms"], p90_ms=3 * board_record["p90_ms"])
+        target = workdir / "devices/test-board" / path.relative_to(latency)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(board_record))
+    rerun = run_snakemake(workdir, *SMALL)
+    return workdir, rerun
+
+
+def test_device_records_reach_the_pdf(with_device_records):
+    from pypdf import PdfReader
+
+    workdir, rerun = with_device_records
+    assert "rule devices_report:" in rerun.stdout + rerun.stderr
+    frame = (workdir / "results/devices/latencies.csv").read_text()
+    assert frame.count("test-board") == 3
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(workdir / "thesis/thesis.pdf").pages).split())
+    assert "test-board" in text and "Test board (fixture)" in text and "3.00 times as long as here" in text
+    assert (workdir / "figures/devices_latency.pdf").exists()
