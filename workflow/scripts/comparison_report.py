@@ -74,7 +74,8 @@ with redirect_output_to(snakemake.log[0]):
     artifacts.record_provenance(out.combination_table, "table", "Combinations: predicted vs measured", stamp)
 
     stamp = artifacts.provenance(snakemake.rule, config, [out.frame])
-    figures.tradeoff(frame, out.figure, stamp)
+    figures.tradeoff(frame, out.figure, stamp, names=comparison.method_display_names(),
+                     size_front=comparison.size_front(frame))
     artifacts.record_provenance(out.figure, "figure", "Accuracy vs latency and size, all variants", stamp)
 
     thesis.write_macro_file(out.macros, comparison.comparison_macros(frame, interactions, max_drop,

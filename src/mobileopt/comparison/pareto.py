@@ -73,6 +73,19 @@ def with_ratios(variants: pd.DataFrame, baseline: dict) -> pd.DataFrame:
     return frame
 
 
+def size_front(frame: pd.DataFrame) -> pd.Series:
+    """Pareto-optimal in validation accuracy and TFLite size (the size panel's front)."""
+    return pd.Series(pareto_optimal(frame["validation_accuracy"].to_numpy(), frame["tflite_bytes"].to_numpy()),
+                     index=frame.index)
+
+
+def method_display_names() -> dict[str, str]:
+    """How figures name each method family (compression methods by their registry titles)."""
+    from mobileopt.compression.variants import METHOD_NAMES
+
+    return {**METHOD_NAMES, "structures": "Structure variants", "combination": "Combinations"}
+
+
 def pareto_optimal(accuracy: np.ndarray, latency: np.ndarray) -> np.ndarray:
     """True where no other point is at least as accurate and as fast, and better in one of the two."""
     optimal = np.ones(len(accuracy), dtype=bool)

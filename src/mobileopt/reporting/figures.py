@@ -70,21 +70,47 @@ def image_grid(images: np.ndarray, labels: np.ndarray, path: str | Path, stamp: 
         save_figure(figure, path, stamp)
 
 
-def tradeoff(frame: pd.DataFrame, path: str | Path, stamp: dict) -> None:
-    """Accuracy against latency and against TFLite size for every variant; Pareto-optimal ones ringed."""
+# Points shown below the baseline's accuracy: the region the comparison is about; variants further
+# down are counted in a note instead of stretching the axis (one collapsed network at 60 % would
+# squeeze every other variant into a line).
+TRADEOFF_WINDOW_POINTS = 5.0
+
+
+def tradeoff(frame: pd.DataFrame, path: str | Path, stamp: dict, names: dict[str, str] | None = None,
+             size_front: pd.Series | None = None) -> None:
+    """Test accuracy against latency and against TFLite size for every variant, by method (`names`: display
+    names); the Pareto-optimal variants of each panel (chosen on the validation images: `pareto_optimal`
+    for latency, `size_front` for size) ringed."""
+    names = names or {}
+    baseline = 100 * frame.loc[frame["method"] == "baseline", "test_accuracy"].iloc[0]
+    floor = baseline - TRADEOFF_WINDOW_POINTS
+    accuracy = 100 * frame["test_accuracy"]
     with plt.rc_context(STYLE):
-        figure, (latency_axis, size_axis) = plt.subplots(1, 2, figsize=(6.4, 3.2), sharey=True)
+        figure, (latency_axis, size_axis) = plt.subplots(1, 2, figsize=(6.4, 3.6), sharey=True)
         for index, (method, group) in enumerate(frame.groupby("method", sort=True)):
             marker = "*" if method == "baseline" else "os^Dvp<>h"[index % 9]
             for axis, column, scale in ((latency_axis, "latency_median_ms", 1.0),
                                         (size_axis, "tflite_bytes", 1 / 1024)):
                 axis.scatter(group[column] * scale, 100 * group["test_accuracy"], marker=marker,
-                             s=60 if method == "baseline" else 22, label=method, zorder=3)
-        front = frame[frame["pareto_optimal"]].sort_values("latency_median_ms")
-        latency_axis.plot(front["latency_median_ms"], 100 * front["test_accuracy"], "k--", lw=0.8,
-                          label="Pareto front", zorder=2)
+                             s=70 if method == "baseline" else 22, label=names.get(method, method),
+                             zorder=5 if method == "baseline" else 3)
+        fronts = ((latency_axis, "latency_median_ms", 1.0, frame["pareto_optimal"]),
+                  (size_axis, "tflite_bytes", 1 / 1024, size_front if size_front is not None else None))
+        for axis, column, scale, optimal in fronts:
+            if optimal is None:
+                continue
+            chosen = frame[optimal.to_numpy(dtype=bool)]
+            axis.scatter(chosen[column] * scale, 100 * chosen["test_accuracy"], s=90, facecolors="none",
+                         edgecolors="black", linewidths=0.8, label="Pareto-optimal" if axis is latency_axis else None,
+                         zorder=4)
+        hidden = int((accuracy < floor).sum())
+        latency_axis.set_ylim(floor, min(100.0, accuracy.max() + 0.5))
         latency_axis.set(xscale="log", xlabel="LiteRT latency, median (ms)", ylabel="test accuracy (%)")
         size_axis.set(xscale="log", xlabel="TFLite size (KiB)")
-        latency_axis.legend(fontsize=7, loc="lower right")
-        figure.tight_layout()
+        if hidden:
+            size_axis.annotate(f"{hidden} below {floor:.1f} % not shown", (0.98, 0.02), xycoords="axes fraction",
+                               ha="right", va="bottom", fontsize=7)
+        figure.legend(*latency_axis.get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=7,
+                      bbox_to_anchor=(0.5, -0.02))
+        figure.tight_layout(rect=(0, 0.14, 1, 1))
         save_figure(figure, path, stamp)
