@@ -72,7 +72,7 @@ def histograms_figure(toy_activations: pd.DataFrame, ae_activations: pd.DataFram
                           label=plain(f"{INIT_LABELS[init]} / {OPTIMIZER_LABELS[optimizer]}"))
         toy_axis.set_yscale("log")
         toy_axis.set(title="toy network (hidden units)", xlabel="activation probability", ylabel="units")
-        toy_axis.legend(fontsize=6)
+        toy_axis.legend(fontsize=7)
         for block, group in ae_activations.groupby("block", sort=False):
             ae_axis.hist(group["probability"], bins=bins, histtype="step", linewidth=1.2, label=block)
         ae_axis.set(title="autoencoder (channels)", xlabel="activation probability", ylabel="channels")
@@ -107,7 +107,7 @@ def gradients_figure(gradients: pd.DataFrame, path: str | Path, stamp: dict) -> 
             else:
                 axis.set_ylim(0.48, 1.02)
         axes[0].set_ylabel("share with the majority sign")
-        axes[-1].legend(fontsize=6)
+        axes[-1].legend(fontsize=7)
         figure.tight_layout()
         save_figure(figure, path, stamp)
 

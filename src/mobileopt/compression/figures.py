@@ -155,7 +155,7 @@ def plot_weight_sharing(summary: pd.DataFrame, path: str | Path, stamp: dict) ->
             size_axis.axhline(int8.iloc[0]["tflite_bytes"] / 1024, color="C5", linestyle=":", label="int8 TFLite")
         size_axis.set(xlabel="clusters per layer k", ylabel="size (KiB)", xscale="log", yscale="log")
         size_axis.set_xticks(clusters, [str(k) for k in clusters])
-        size_axis.legend(fontsize=6)
+        size_axis.legend(fontsize=7)
         acc_axis.plot(clusters, 100 * clustered["test_accuracy"], "-o", markersize=3)
         acc_axis.axhline(100 * base["test_accuracy"], color="0.5", linestyle="--", linewidth=0.8, label="baseline")
         acc_axis.set(xlabel="clusters per layer k", ylabel="LiteRT test accuracy (%)", xscale="log")
@@ -209,6 +209,6 @@ def plot_size_accuracy(summary: pd.DataFrame, path: str | Path, stamp: dict) -> 
         for axis in (size_axis, time_axis):
             axis.axhline(reference, color="0.5", linestyle="--", linewidth=0.8)
         plain_log_ticks(size_axis, time_axis)
-        time_axis.legend(fontsize=6, loc="lower right")
+        time_axis.legend(fontsize=7, loc="lower right")
         figure.tight_layout()
         figures.save_figure(figure, path, stamp)

@@ -64,7 +64,7 @@ def tradeoff_figure(summary: pd.DataFrame, baseline_metrics: dict, baseline_late
                     note = _point_note(row)
                     if note:
                         axis.annotate(note, (row[column] / scale, 100 * row["test_accuracy"]),
-                                      textcoords="offset points", xytext=(3, -8), fontsize=6)
+                                      textcoords="offset points", xytext=(3, -8), fontsize=7)
             reference = (baseline_metrics["multiply_adds"] / 1e6 if column == "multiply_adds"
                          else baseline_latency["median_ms"])
             axis.scatter([reference], [100 * baseline_metrics["test_accuracy"]], marker="*", s=80,
@@ -116,7 +116,7 @@ def _smoothed_batch_loss(run: pd.DataFrame, window: int) -> pd.Series:
                      name="loss").rename_axis("step")
 
 
-def _place_labels(figure, axis, labels, xs, ys, fontsize: float = 6.5) -> None:
+def _place_labels(figure, axis, labels, xs, ys, fontsize: float = 7) -> None:
     """Label points without overlaps: try a few offsets around each point and keep the first whose
     box hits no label placed before (greedy, in order of the points' height)."""
     offsets = [(4, 3, "left"), (4, -9, "left"), (-4, 3, "right"), (-4, -9, "right"), (4, 10, "left"),
@@ -164,6 +164,6 @@ def roofline_figure(summary: pd.DataFrame, probes: pd.DataFrame, machine: dict, 
                  ylabel="attained GFLOP/s (1 thread)")
         figure.tight_layout()  # final axes size first: the labels are placed in screen space
         _place_labels(figure, axis, summary["display"], summary["intensity"], summary["attained_flops"] / 1e9)
-        axis.legend(fontsize=6.5, loc="lower right")
+        axis.legend(fontsize=7, loc="lower right")
         figure.tight_layout()
         figures.save_figure(figure, path, stamp)
