@@ -51,6 +51,15 @@ def test_latex_sets_every_line_inside_the_margins(interrupted_then_resumed):
     assert "Output written" in log and not overfull, overfull
 
 
+def test_no_table_is_printed_below_eight_points(interrupted_then_resumed):
+    from tests.reporting.test_thesis import fit_to_width_sizes
+
+    workdir, _, _ = interrupted_then_resumed
+    sizes = fit_to_width_sizes((workdir / "thesis/build/main.log").read_text(errors="replace"))
+    assert sizes, "no table went through \\fittowidth: this test checks nothing"
+    assert min(sizes) >= 8, sizes
+
+
 def test_no_word_list_is_set_in_math_mode(interrupted_then_resumed):
     """A macro whose value is a list in words ('10, 25 and 50') loses its spaces inside $...$
     ('50and75'): the chapters set such macros in text."""

@@ -1,4 +1,6 @@
 """Generated thesis parts: macros, tables, provenance, and a clear error without TeX Live."""
+import re
+
 import pytest
 
 from mobileopt.core import artifacts
@@ -73,9 +75,25 @@ def test_wide_table_options(tmp_path):
                        column_gap_pt=3, fit_width=True)
     text = path.read_text()
     assert "\\centering\\small\\setlength{\\tabcolsep}{3pt}" in text
-    # Scaled only when wider than the text; braces stay balanced around the tabular.
-    assert "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n\\begin{tabular}" in text
+    # Scaled only when wider than the text (\\fittowidth, thesis/main.tex); braces balanced around the tabular.
+    assert "\\fittowidth{%\n\\begin{tabular}" in text and "landscape" not in text
     assert "\\end{tabular}}\n" in text and text.count("{") == text.count("}")
+    tables.write_table(pd.DataFrame({"a": [1]}), path, "cap", "tab:w", STAMP, fit_width=True, landscape=True)
+    text = path.read_text()
+    assert text.index("\\begin{landscape}") < text.index("\\begin{table}") < text.index("\\end{landscape}")
+
+
+def fit_to_width_sizes(log: str) -> list[float]:
+    """The printed font size (pt) of every table \\fittowidth set: its size, scaled when it was too wide."""
+    sizes = []
+    for size, natural, line in re.findall(r"FITTOWIDTH size=([\d.]+) natural=([\d.]+)pt line=([\d.]+)pt", log):
+        sizes.append(float(size) * min(1.0, float(line) / float(natural)))
+    return sizes
+
+
+def test_fit_to_width_sizes_read_the_log():
+    log = "FITTOWIDTH size=10 natural=400.0pt line=455.2pt\nFITTOWIDTH size=10 natural=614.2pt line=455.2pt\n"
+    assert [round(size, 1) for size in fit_to_width_sizes(log)] == [10.0, 7.4]
 
 
 def test_no_section_of_the_thesis_is_left_pending():

@@ -54,7 +54,8 @@ with redirect_output_to(snakemake.log[0]):
     rep.write_table(rep.toy_variant_table(toy_runs, "mse"), out.toy_mse,
                     caption="Toy network: test MSE of the pruned networks of Table~\\ref{tab:ap-toy-variants} "
                             "(after the refit for the L1 variants), mean $\\pm$ standard deviation over seeds.",
-                    label="tab:ap-toy-mse", stamp=stamp, column_format="lrrrrr", size="\\footnotesize")
+                    label="tab:ap-toy-mse", stamp=stamp, column_format="lrrrrr", size="\\footnotesize",
+                    landscape=True)
     artifacts.record_provenance(out.toy_mse, "table", "Toy network: test MSE per variant", stamp)
     stamp = artifacts.provenance(snakemake.rule, snakemake.params.config, toy_sources + list(inp.toy_latency))
     rep.write_table(rep.toy_cost_table(toy_cost, toy_runs, init, optimizer), out.toy_cost,

@@ -44,7 +44,7 @@ with redirect_output_to(snakemake.log[0]):
                 f"{100 * config['benchmark']['interleaved']['confidence']:g}\\,\\% bootstrap interval over the "
                 f"rounds). Structure variants are trained from scratch on a shorter budget than the "
                 f"baseline; compression variants are fine-tuned from it.",
-        column_format="llrrrrrrc", size="\\small", fit_width=True)
+        column_format="llrrrrrrc", size="\\small", fit_width=True, landscape=True)
     artifacts.record_provenance(out.table, "table", "Pareto-optimal variants of all topics", stamp)
 
     tolerances = [max_drop, *config["comparison"]["also_reported_drops"]]
@@ -70,7 +70,7 @@ with redirect_output_to(snakemake.log[0]):
                 "if the effects were independent) and the measured speed-up of the combination; "
                 "accuracy change in points (predicted: sum of the two changes) and TFLite size relative "
                 "to the baseline (predicted: product of the two ratios).",
-        column_format="lrrrrrrrr", size="\\small", fit_width=True)
+        column_format="lrrrrrrrr", size="\\small", fit_width=True, landscape=True)
     artifacts.record_provenance(out.combination_table, "table", "Combinations: predicted vs measured", stamp)
 
     stamp = artifacts.provenance(snakemake.rule, config, [out.frame])

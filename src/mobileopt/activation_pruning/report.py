@@ -75,9 +75,11 @@ def mse_mean_std(values: pd.Series) -> str:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str, stamp: dict,
-                column_format: str, size: str = "\\small") -> None:
-    """This topic's tables are wide: small type, scaled to the text width should they still overflow."""
-    tables.write_table(frame, path, caption, label, stamp, column_format=column_format, size=size, fit_width=True)
+                column_format: str, size: str = "\\small", landscape: bool = False) -> None:
+    """This topic's tables are wide: small type, scaled to the text width should they still overflow
+    (`landscape`: on a page turned sideways, for one that would shrink below 8 pt)."""
+    tables.write_table(frame, path, caption, label, stamp, column_format=column_format, size=size, fit_width=True,
+                       landscape=landscape)
 
 
 def camel(*parts: str) -> str:

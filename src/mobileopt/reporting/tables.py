@@ -12,11 +12,13 @@ from mobileopt.reporting.numbers import thousands
 
 def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str, stamp: dict,
                 column_format: str | None = None, size: str | None = None, column_gap_pt: int | None = None,
-                fit_width: bool = False, lead: str | None = None) -> None:
+                fit_width: bool = False, lead: str | None = None, landscape: bool = False) -> None:
     """A pandas LaTeX table, stamped with its provenance, written atomically.
 
-    Wide tables: `size` is a font size command (e.g. "\\small"), `column_gap_pt` narrows the column gaps, and
-    `fit_width` scales the tabular down to the text width only when it is still wider (graphicx' resizebox).
+    Wide tables: `size` is a font size command (e.g. "\\small"), `column_gap_pt` narrows the column gaps,
+    `landscape` sets the table on a page of its own turned sideways (lscape), and `fit_width` scales the
+    tabular down to the text width only when it is still wider (\\fittowidth in thesis/main.tex, which logs
+    the font size and the scale: the test suite rejects a table printed below 8 pt).
     `lead` is prose set before the table (e.g. the sentence that refers to it, when the table may be absent).
     """
     latex = frame.to_latex(index=False, escape=False, caption=caption, label=label, position="htbp",
@@ -26,9 +28,10 @@ def write_table(frame: pd.DataFrame, path: str | Path, caption: str, label: str,
         preamble += f"\\setlength{{\\tabcolsep}}{{{column_gap_pt}pt}}"
     latex = latex.replace("\\begin{table}[htbp]", "\\begin{table}[htbp]\n" + preamble, 1)
     if fit_width:
-        latex = latex.replace("\\begin{tabular}", "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else"
-                              "\\width\\fi}{!}{%\n\\begin{tabular}", 1)
+        latex = latex.replace("\\begin{tabular}", "\\fittowidth{%\n\\begin{tabular}", 1)
         latex = latex.replace("\\end{tabular}", "\\end{tabular}}", 1)
+    if landscape:
+        latex = "\\begin{landscape}\n" + latex + "\\end{landscape}\n"
     artifacts.atomic_write_text(path, artifacts.tex_header(stamp) + (f"{lead}\n\n" if lead else "") + latex)
 
 
