@@ -158,4 +158,3 @@ def interaction_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if len(result):
         result["speedup_efficiency"] = result["measured_speedup"] / result["predicted_speedup"]
     return result
-
