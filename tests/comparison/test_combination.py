@@ -133,10 +133,12 @@ def test_format_effect_pairs_each_combination_with_its_own_float32_model():
     assert row["format_verdict"] == "slower" and row["format_gain_high"] < 1
     assert row["format_gain"] == pytest.approx(0.25 / 0.30, rel=0.02)
     clause = comparison.format_effect_macros(slowed.assign(description="Fisher 50"), "i.csv")[2].value
-    assert clause.startswith("; the exception is Fisher 50 in int8 (0.8")
+    assert clause.startswith("; Fisher 50 in int8 ran at 0.8") and "its float32 version" in clause
     same = comparison.with_format_effect(combination.interaction_frame(cells()), cells(),
                                           rounds({"fisher_50_float32": 0.25, "fisher_50_int8": 0.25}), 0.95, 200)
     assert same["format_gain_low"].iloc[0] <= 1 <= same["format_gain_high"].iloc[0]
+    tie_clause = comparison.format_effect_macros(same.assign(description="Fisher 50"), "i.csv")[2].value
+    assert tie_clause == "; 1 combination was a tie"
 
 
 def test_interleaved_latency_replaces_the_separate_jobs_and_names_missing_models():

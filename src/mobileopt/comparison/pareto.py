@@ -289,23 +289,25 @@ def with_format_effect(interactions: pd.DataFrame, cells: pd.DataFrame, rounds: 
 
 
 def format_effect_macros(interactions: pd.DataFrame, source: str) -> list:
-    """How often a number format made the structure it was applied to faster or slower than that
-    structure in float32 (the verdicts of with_format_effect), and which ones it slowed."""
-    from mobileopt.reporting.numbers import count_among, join_words
+    """How often a number format made the structure it was applied to faster than that structure in
+    float32 (the verdicts of with_format_effect), and a clause naming the ones it slowed and counting
+    the ties (empty when it made every one faster)."""
+    from mobileopt.reporting.numbers import count_of, count_among, join_words
     from mobileopt.reporting.thesis import Macro
 
     slower = interactions[interactions["format_verdict"] == "slower"]
-    exceptions = [f"{row['description']} in {row['format']} ({row['format_gain']:.2f} times the speed of the "
-                  f"same model in float32, interval {row['format_gain_low']:.2f}--{row['format_gain_high']:.2f})"
-                  for _, row in slower.iterrows()]
+    ties = int((interactions["format_verdict"] == "tie").sum())
+    others = [f"{row['description']} in {row['format']} ran at {row['format_gain']:.2f} times the speed of its "
+              f"float32 version (interval {row['format_gain_low']:.2f}--{row['format_gain_high']:.2f})"
+              for _, row in slower.iterrows()]
+    if ties:
+        others.append(f"{count_of(ties, 'combination')} {'was' if ties == 1 else 'were'} a tie")
     return [
         Macro("CombinationFormatFasterModels",
               count_among(int((interactions["format_verdict"] == "faster").sum()), len(interactions), "combination"),
               source),
         Macro("CombinationFormatSlowerCount", str(len(slower)), source),
-        Macro("CombinationFormatSlowerClause",
-              (f"; the exception is {exceptions[0]}" if len(exceptions) == 1 else
-               f"; the exceptions are {join_words(exceptions)}" if exceptions else ""), source),
+        Macro("CombinationFormatSlowerClause", f"; {join_words(others)}" if others else "", source),
     ]
 
 
