@@ -178,7 +178,9 @@ def provenance_tex(records: list[dict], stamp: dict) -> str:
     versions = sorted({r["code_version"] for r in records})
     one_version = len(versions) == 1
     frame = provenance_frame(records, with_code_version=not one_version)
-    columns = "p{0.17\\linewidth}lp{0.14\\linewidth}p{0.35\\linewidth}l" + ("" if one_version else "l")
+    # The code column (several versions: an incrementally rebuilt run) takes its width from the inputs.
+    columns = ("p{0.17\\linewidth}lp{0.14\\linewidth}p{0.35\\linewidth}l" if one_version
+               else "p{0.17\\linewidth}lp{0.14\\linewidth}p{0.26\\linewidth}ll")
     caption = ("Every generated figure, table and macros file, the Snakemake rule that made it, the result "
                "files it was drawn from (* stands for the folders in which a group of files differs; the "
                "full list is in the artifact's JSON record under results/provenance) and the hash of the "
