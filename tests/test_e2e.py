@@ -147,10 +147,14 @@ def test_reproduction_report_says_there_is_no_reference_and_a_run_reproduces_its
 
 
 @pytest.fixture(scope="module")
-def with_device_records(interrupted_then_resumed):
-    """The finished small run, then records of three of its models from a (simulated) board placed in
-    devices/ as the README describes, and the workflow run again."""
-    workdir, _, _ = interrupted_then_resumed
+def with_device_records(interrupted_then_resumed, tmp_path_factory):
+    """A copy of the finished small run (the others' tests keep theirs unchanged), then records of three of
+    its models from a (simulated) board placed in devices/ as the README describes, and the workflow run
+    again."""
+    import shutil
+
+    workdir = tmp_path_factory.mktemp("devices") / "project"
+    shutil.copytree(interrupted_then_resumed[0], workdir, symlinks=True)
     latency = workdir / "results/latency"
     for path in sorted(latency.rglob("*.json"))[:3]:
         board_record = json.loads(path.read_text())

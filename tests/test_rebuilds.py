@@ -36,8 +36,10 @@ NOT_TRAINING_KEYS = {"name", "comparison.max_accuracy_drop_points", "activation_
                      "benchmark.threads", "benchmark.warmup_runs", "benchmark.timed_runs", "zoo.warmup_runs",
                      "zoo.timed_runs", "reproduction.reference_dir", "reproduction.latency_tolerance",
                      "reproduction.confidence"}
-# Keys only the title page or the reproduction report read: they plan the run-level rules and nothing else.
-RUN_LEVEL_KEYS = {"name", "reproduction.reference_dir", "reproduction.latency_tolerance", "reproduction.confidence"}
+# Keys only the title page, the reproduction report or the PDF build read: they plan the run-level rules
+# and nothing else.
+RUN_LEVEL_KEYS = {"name", "reproduction.reference_dir", "reproduction.latency_tolerance", "reproduction.confidence",
+                  "thesis.require_every_value"}
 
 
 # --- reading a dry run -------------------------------------------------------------------------------
