@@ -20,3 +20,13 @@ def test_the_roofline_is_credited_only_with_models_below_the_ridge():
 
     assert "explains none" in roofline_verdict(0)
     assert "memory traffic accounts" in roofline_verdict(2)
+
+
+def test_the_inversion_sentence_follows_the_run():
+    from mobileopt.zoo.report import inversion_sentence, rank_inversions
+
+    ordered = pd.DataFrame({"display": ["A", "B"], "multiply_adds": [1e6, 2e6], "latency_median_ms": [1.0, 2.0]})
+    assert inversion_sentence(rank_inversions(ordered)).startswith("In this run the ranking by multiply-adds held")
+    inverted = ordered.assign(latency_median_ms=[2.2, 2.0])
+    sentence = inversion_sentence(rank_inversions(inverted))
+    assert "in 1 pair of models" in sentence and "A, which needs 2.00 times fewer" in sentence

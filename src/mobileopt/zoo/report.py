@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mobileopt.measurement import roofline
-from mobileopt.reporting.numbers import MISSING, count_among, join_words
+from mobileopt.reporting.numbers import MISSING, count_among, count_of, join_words
 from mobileopt.reporting.thesis import Macro, latex_escape
 
 
@@ -112,7 +112,21 @@ def _inversion_macros(summary: pd.DataFrame, source: str) -> list[Macro]:
         Macro("ZooInversionMacsRatio", f"{first['macs_ratio']:.2f}" if first is not None else MISSING, source),
         Macro("ZooInversionLatencyRatio", f"{first['latency_ratio']:.2f}" if first is not None else MISSING,
               source),
+        Macro("ZooInversionSentence", inversion_sentence(inversions), source),
     ]
+
+
+def inversion_sentence(inversions: pd.DataFrame) -> str:
+    """Whether the multiply-add ranking held in this run's zoo timing, for the prose (an inversion between
+    two close models can come and go between runs, so the text must not assume one)."""
+    if not len(inversions):
+        return ("In this run the ranking by multiply-adds held exactly: in no pair of models was the one with "
+                "fewer multiply-adds the slower one.")
+    first = inversions.iloc[0]
+    return (f"The ranking is not exact, however: in {count_of(len(inversions), 'pair')} of models the one with "
+            f"fewer multiply-adds was the slower one. The largest such inversion is {first['fewer_macs']}, which "
+            f"needs {first['macs_ratio']:.2f} times fewer multiply-adds than {first['more_macs']} but took "
+            f"{first['latency_ratio']:.2f} times as long.")
 
 
 # Below this share of depthwise multiply-adds a model's efficiency is not put down to them.
