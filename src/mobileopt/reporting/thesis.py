@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from mobileopt.core import artifacts
-from mobileopt.reporting.numbers import count_of, thousands
+from mobileopt.reporting.numbers import MISSING, count_of, thousands
 
 TEXLIVE_PACKAGES = ["latexmk", "texlive-latex-base", "texlive-latex-recommended",
                     "texlive-latex-extra", "texlive-fonts-recommended"]
@@ -193,8 +193,6 @@ def provenance_tex(records: list[dict], stamp: dict) -> str:
 
 def missing_values(main_tex: str | Path, macros_tex: str | Path) -> list[str]:
     """Macros the thesis sources (main.tex and every chapter) use whose value is MISSING."""
-    from mobileopt.reporting.numbers import MISSING
-
     main_tex = Path(main_tex)
     values = dict(re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}  %", Path(macros_tex).read_text()))
     sources = [main_tex, *sorted((main_tex.parent / "chapters").rglob("*.tex"))]
@@ -204,8 +202,6 @@ def missing_values(main_tex: str | Path, macros_tex: str | Path) -> list[str]:
 
 def require_every_value(main_tex: str | Path, macros_tex: str | Path) -> None:
     """Stop before compiling when the prose uses a value this run does not produce."""
-    from mobileopt.reporting.numbers import MISSING
-
     missing = missing_values(main_tex, macros_tex)
     if missing:
         raise ValueError(

@@ -173,6 +173,7 @@ def zoo_macros(summary: pd.DataFrame, kinds: pd.DataFrame, probes: pd.DataFrame,
     cheapest = summary.loc[summary["multiply_adds"].idxmin()]
     sizes = sorted(summary["input_size"].unique())
     ridge = roofline.ridge_intensity(machine["peak_flops"], machine["bandwidth_bytes_per_s"])
+    below_ridge = int((summary["intensity"] < ridge).sum())
     # A tail worth naming: the 90th percentile more than TAIL_FACTOR times the median.
     tails = summary[summary["latency_p90_ms"] > TAIL_FACTOR * summary["latency_median_ms"]]
     macros = [
@@ -226,11 +227,10 @@ def zoo_macros(summary: pd.DataFrame, kinds: pd.DataFrame, probes: pd.DataFrame,
         Macro("ZooEfficientToCheapestMacs", _ratio(efficient["multiply_adds"] / cheapest["multiply_adds"]), s),
         Macro("ZooEfficientToCheapestLatency",
               _ratio(efficient["latency_median_ms"] / cheapest["latency_median_ms"]), s),
-        Macro("ZooBelowRidgeCount", str(int((summary["intensity"] < ridge).sum())), s),
-        Macro("ZooBelowRidgeModels", count_among(int((summary["intensity"] < ridge).sum()), len(summary), "model"),
-              s),
+        Macro("ZooBelowRidgeCount", str(below_ridge), s),
+        Macro("ZooBelowRidgeModels", count_among(below_ridge, len(summary), "model"), s),
         Macro("ZooInefficientCause", inefficiency_cause(inefficient, ridge), s),
-        Macro("ZooRooflineVerdict", roofline_verdict(int((summary["intensity"] < ridge).sum())), s),
+        Macro("ZooRooflineVerdict", roofline_verdict(below_ridge), s),
         Macro("ZooInefficientRidgeRelation",
               "above" if inefficient["intensity"] >= ridge else "below", s),
         Macro("ZooSlowestSizeMB", f"{slowest['tflite_bytes'] / 1e6:.0f}", s),
