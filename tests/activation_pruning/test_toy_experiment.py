@@ -118,7 +118,7 @@ def test_bad_settings_raise():
 @pytest.mark.slow
 def test_experiment_runs_every_variant_and_records_the_cycles():
     section = {"samples": 2000, "test_samples": 1000, "hidden_units": 40, "batch_size": 100, "epochs": 2,
-               "finetune_epochs": 1, "max_cycles": 3, "l1": 0.01, "l1_refit_epochs": 1,
+               "finetune_epochs": 1, "finetune_samples": 1000, "max_cycles": 3, "l1": 0.01, "l1_refit_epochs": 1,
                "converged_mse": 1e-3, "momentum": 0.3,
                "learning_rates": {"momentum": 0.01, "sgd": 0.01, "adam": 0.01, "rmsprop": 0.001},
                "selection": {"threshold": 0, "outlier_stds": 2.0, "min_probability": 0.05,
@@ -138,3 +138,17 @@ def test_experiment_runs_every_variant_and_records_the_cycles():
     first = results.cycles.query("cycle == 1 and seed == 0").set_index("variant")
     assert first.loc["vanilla", "units"] == first.loc["outliers", "units"] == 40
     assert first.loc["vanilla", "loss"] == first.loc["probability", "loss"]
+
+
+def test_each_fine_tuning_sees_its_own_slice_and_the_cycles_wrap_around():
+    inputs = np.arange(10, dtype=np.float32)[:, None]
+    data = apt.ToyData(inputs, inputs[:, 0] * 2, inputs, inputs[:, 0])
+    first, _ = apt.fine_tuning_slice(data, 4, cycle=1)
+    second, targets = apt.fine_tuning_slice(data, 4, cycle=2)
+    third, _ = apt.fine_tuning_slice(data, 4, cycle=3)
+    np.testing.assert_array_equal(first[:, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(second[:, 0], [4, 5, 6, 7])
+    np.testing.assert_array_equal(targets, second[:, 0] * 2)  # inputs and targets stay paired
+    np.testing.assert_array_equal(third[:, 0], [8, 9, 0, 1])
+    with pytest.raises(ValueError, match="finetune_samples"):
+        apt.fine_tuning_slice(data, 11, cycle=1)

@@ -307,6 +307,7 @@ def settings_macros(section: dict, source: str) -> list[Macro]:
     values = {
         "ToySamples": thousands(toy["samples"]), "ToyEpochs": str(toy["epochs"]),
         "ToyBatchSize": thousands(toy["batch_size"]), "ToyFinetuneEpochs": count_of(toy["finetune_epochs"], "epoch"),
+        "ToyFinetuneSamples": thousands(toy["finetune_samples"]),
         "ToyMaxCycles": str(toy["max_cycles"]), "ToyLOne": f"{toy['l1']:g}",
         "ToyRefitEpochs": count_of(toy["l1_refit_epochs"], "epoch"), "ToyConvergedMse": scientific(toy["converged_mse"], 0),
         "ToyMinProbability": f"{toy['selection']['min_probability']:g}",

@@ -28,6 +28,7 @@ class ToyExperimentSettings:
     batch_size: int
     epochs: int
     finetune_epochs: int
+    finetune_samples: int  # samples of each fine-tuning (a new slice every cycle)
     max_cycles: int
     l1: float
     l1_refit_epochs: int
@@ -167,8 +168,10 @@ def prune_toy(params: toy.ToyParams, pruning: ap.PruningVariant, settings: ToyEx
         return [(counts, len(data.inputs))]
 
     def fine_tune(net):
-        return toy.train(net, data.inputs, data.targets, optimizer, settings.finetune_epochs, settings.batch_size,
-                         (seed, next(fine_tunes)), l1=l1).params
+        cycle = next(fine_tunes)
+        inputs, targets = fine_tuning_slice(data, settings.finetune_samples, cycle)
+        return toy.train(net, inputs, targets, optimizer, settings.finetune_epochs, settings.batch_size,
+                         (seed, cycle), l1=l1).params
 
     def distort(net):
         kernel, bias, out_kernel, out_bias = ap.distort(net.as_list(), rng)
@@ -177,6 +180,17 @@ def prune_toy(params: toy.ToyParams, pruning: ap.PruningVariant, settings: ToyEx
     return ap.run_pruning_cycles(
         params, pruning, settings.selection, count=count, keep=lambda net, masks: net.keep(masks[0]),
         fine_tune=fine_tune, evaluate=data.test_mse, distort_network=distort, max_cycles=settings.max_cycles)
+
+
+def fine_tuning_slice(data: "ToyData", samples: int, cycle: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training samples of fine-tuning cycle `cycle` (1, 2, ...): `samples` of them, a new slice each
+    cycle (wrapping around), so the cycles together see the whole set as one long fine-tuning would."""
+    if samples > len(data.inputs):
+        raise ValueError(f"activation_pruning.toy.finetune_samples ({samples}) exceeds the {len(data.inputs)} "
+                         "training samples")
+    start = ((cycle - 1) * samples) % len(data.inputs)
+    order = np.roll(np.arange(len(data.inputs)), -start)[:samples]
+    return data.inputs[order], data.targets[order]
 
 
 def dominant_unit(params: toy.ToyParams, inputs: np.ndarray) -> dict:

@@ -79,6 +79,11 @@ class PruningSettings:
 def polynomial_schedule(sparsity: float, total_steps: int, settings: PruningSettings):
     """0 -> `sparsity` along the cubic polynomial of Zhu and Gupta (2017), over the first
     `schedule_end_fraction` of the fine-tuning steps, mask updated every `update_every_steps`."""
+    return polynomial_decay(sparsity, total_steps, settings.schedule_end_fraction, settings.update_every_steps)
+
+
+def polynomial_decay(sparsity: float, total_steps: int, end_fraction: float, update_every_steps: int):
+    """TFMOT's PolynomialDecay from 0 to `sparsity`, ending at `end_fraction` of `total_steps`."""
     import tensorflow_model_optimization as tfmot
 
     if not 0.0 < sparsity < 1.0:
@@ -86,8 +91,8 @@ def polynomial_schedule(sparsity: float, total_steps: int, settings: PruningSett
     if total_steps < 2:
         raise ValueError(f"pruning needs at least 2 fine-tuning steps, got {total_steps}")
     # The mask changes only on multiples of the frequency, so the end step is one: the target is reached.
-    frequency = min(settings.update_every_steps, total_steps // 2)
-    end_step = max(frequency, int(settings.schedule_end_fraction * total_steps) // frequency * frequency)
+    frequency = min(update_every_steps, total_steps // 2)
+    end_step = max(frequency, int(end_fraction * total_steps) // frequency * frequency)
     return tfmot.sparsity.keras.PolynomialDecay(initial_sparsity=0.0, final_sparsity=sparsity, begin_step=0,
                                                 end_step=end_step, frequency=frequency)
 
