@@ -86,6 +86,7 @@ rule stack_report:
         model="results/best_model/model.tflite",
         archive="results/best_model/model.tflite.archive",
         tables=[f"{GENERATED}/tables/{name}.tex" for name in STACK_TABLES],
+        records=[prov(f"{GENERATED}/tables/{name}.tex") for name in STACK_TABLES],
         macros=macro_file("stack"),
     params:
         replicates=len(STACK_REPLICATES),
