@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mobileopt.compression.variants import REGISTRY
-from tests.conftest import REPO
+from tests.conftest import REPO, clean_copy, run_snakemake
 
 SCRIPTS = sorted((REPO / "workflow" / "scripts").glob("*.py"))
 # Modules that draw tables and figures or write macros from tidy result files.
@@ -20,7 +20,7 @@ REPORTING_MODULES = ["mobileopt.reporting.tables", "mobileopt.reporting.figures"
                      "mobileopt.structures.report", "mobileopt.structures.figures", "mobileopt.zoo.report",
                      "mobileopt.compression.report", "mobileopt.compression.figures",
                      "mobileopt.compression.macros", "mobileopt.compression.summary",
-                     "mobileopt.comparison.pareto"]
+                     "mobileopt.comparison.pareto", "mobileopt.stack.report"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
@@ -71,3 +71,12 @@ def test_too_few_cores_for_the_training_threads_stops_before_any_work():
                             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "--cores 1 is below the configured training threads (2" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("configfile", ["config/config.yaml", "config/small.yaml"])
+def test_a_clean_clone_plans_the_whole_dag(tmp_path, configfile):
+    """Every input of every job has a rule that makes it. A file a rule writes without declaring it
+    passes on a machine where it already exists and stops a clean clone before any work."""
+    result = run_snakemake(clean_copy(tmp_path), "-n", "--configfile", configfile, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
