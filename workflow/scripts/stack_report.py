@@ -57,7 +57,7 @@ with redirect_output_to(snakemake.log[0]):
         caption="Published compression results on LeNet-5-sized MNIST networks, as their papers report them "
                 "(not re-measured here), and the stacked pipeline's last stage. Each counts something else: "
                 "parameters, coded storage, a runnable file or measured time.",
-        column_format="p{3.2cm}p{2.4cm}p{3.4cm}p{3.2cm}lp{2.2cm}", size="\\small", fit_width=True, landscape=True)
+        column_format="p{5.0cm}p{3.4cm}p{4.2cm}p{4.4cm}lp{2.6cm}", size="\\small", fit_width=True, landscape=True)
     artifacts.record_provenance(out.tables[1], "table", "Published anchors and the stacked pipeline", stamp)
     thesis.write_macro_file(out.macros, report.macros(frame, result, out.summary)
                             + report.settings_macros(config["stack"]))

@@ -31,7 +31,7 @@ ANCHORS = pd.DataFrame([
      "12x fewer parameters", "0.80 -> 0.77", "parameters"),
     ("Structured Bayesian Pruning", "NMAV17", "LeNet-5", "structured (neuron and channel) pruning",
      "5.4x CPU speed-up", "+0.06 points", "measured CPU time"),
-    ("L0 regularisation", "LWK18", "LeNet-5-Caffe", "L0 gates on neurons and channels",
+    ("$L_0$ regularisation", "LWK18", "LeNet-5-Caffe", "$L_0$ gates on neurons and channels",
      "20-25-45-462 units left", "0.9", "architecture"),
     ("Soft weight-sharing", "UMW17", "LeNet-5-Caffe", "weight sharing by a mixture prior",
      "162x storage", "0.88 -> 0.97", "coded storage"),
