@@ -259,7 +259,7 @@ def rule_code() -> dict[str, set[str]]:
     for family in ("plain", "l1"):  # one script, two rules (the autoencoder's two training families)
         code[f"activation_pruning_autoencoder_{family}"] = code["activation_pruning_autoencoder"]
     del code["activation_pruning_autoencoder"]
-    for topic in ("structures", "comparison"):  # one script, two rules (the interleaved timings)
+    for topic in ("structures", "comparison", "stack"):  # one script, three rules (the interleaved timings)
         code[f"{topic}_latency"] = code["interleaved_latency"]
     del code["interleaved_latency"]
     method_script = code.pop("compression_method")

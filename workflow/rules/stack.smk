@@ -17,7 +17,7 @@ rule stack_seed:
         baseline="results/baseline/model.keras",
         npz=DATASET,
         manifest=DATASET_MANIFEST,
-        code=code("mobileopt.stack.runner"),
+        code=code("stack_seed.py"),
     output:
         records=stage_files("{replicate}", ".json"),
         tflite=stage_files("{replicate}", ".tflite"),
