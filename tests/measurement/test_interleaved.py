@@ -44,7 +44,9 @@ def test_a_model_against_its_own_copy_is_a_tie(models):
     timings = time_interleaved({"heavy": models["heavy"], "copy": models["heavy_copy"]}, rounds=40)
     interval = speedup_interval(timings, reference="heavy", model="copy", confidence=0.999, resamples=10_000)
     assert interval["low"] <= 1 <= interval["high"]
-    assert interval["high"] - interval["low"] < 0.1  # and the interval is narrow: the tie is not vacuous
+    # ... and narrow, so the tie is not vacuous. 0.25, not 0.1: at 99.9 % a fresh-Debian root on a busy
+    # 2-core VM gave [0.963, 1.075] (2026-12-01); an interval that could not tell 1.3x apart would fail.
+    assert interval["high"] - interval["low"] < 0.25
     assert verdict(interval) == "tie"
 
 
