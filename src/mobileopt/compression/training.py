@@ -46,9 +46,13 @@ class FineTuneSettings:
 
     def steps_per_epoch(self, arrays: dict) -> int:
         """Optimiser steps in one fine-tuning epoch (pruning schedules are given in steps)."""
-        images = len(fine_tuning_subset(arrays, self.train_images)["train_labels"])
-        training_part = images - max(1, int(round(images * 0.1)))
-        return int(np.ceil(training_part / self.batch_size))
+        return steps_per_epoch(len(fine_tuning_subset(arrays, self.train_images)["train_labels"]), self.batch_size)
+
+
+def steps_per_epoch(images: int, batch_size: int) -> int:
+    """Optimiser steps in one epoch over `images` of which 10 % validate (as training_settings holds out)."""
+    training_part = images - max(1, int(round(images * 0.1)))
+    return int(np.ceil(training_part / batch_size))
 
 
 def prepare_fine_tuning(config: dict, data_path: str | Path, threads: int) -> tuple[dict, FineTuneSettings]:

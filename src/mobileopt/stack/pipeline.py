@@ -90,10 +90,6 @@ class FineTuning:
         return FineTuning(self.images[part], self.labels[part], self.teacher[part])
 
 
-def steps_per_epoch(images: int, batch_size: int) -> int:
-    return int(np.ceil((images - max(1, int(round(images * 0.1)))) / batch_size))
-
-
 def prune_channels(baseline, data: FineTuning, scoring: tuple, settings: StackSettings, log: list):
     """Stage 1: rounds of Fisher scoring -> global removal -> distilled fine-tuning on the round's slice,
     then `recovery_epochs` over all fine-tuning images. Multiply-add targets fall geometrically per round."""
@@ -122,6 +118,7 @@ def sparsify(model, data: FineTuning, settings: StackSettings, log: list):
     import tensorflow_model_optimization as tfmot
     import tf_keras as keras
 
+    from mobileopt.compression.training import steps_per_epoch
     from mobileopt.compression.weight_pruning import plain_copy, polynomial_decay, strip
 
     steps = settings.stage_epochs * steps_per_epoch(len(data.labels), settings.batch_size)

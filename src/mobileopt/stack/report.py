@@ -49,8 +49,9 @@ def stage_frame(records_per_seed: list[list[dict]], intervals: pd.DataFrame, bas
     """One row per stage (the baseline first): accuracies over seeds, the first seed's sizes and the
     interleaved latency. `baseline`: {tflite_bytes, correct (seeds, images), validation_accuracy,
     multiply_adds, parameters}."""
-    rows = [{"stage": "baseline", "format": "float32 dense", "accuracy_mean": 100 * baseline["correct"].mean(),
-             "accuracy_std": significance.mean_std_points(baseline["correct"])[1],
+    baseline_mean, baseline_std = significance.mean_std_points(baseline["correct"])
+    rows = [{"stage": "baseline", "format": "float32 dense", "accuracy_mean": baseline_mean,
+             "accuracy_std": baseline_std,
              "validation_accuracy_mean": 100 * baseline["validation_accuracy"],
              "multiply_adds": baseline["multiply_adds"], "nonzero_parameters": baseline["parameters"],
              "tflite_bytes": baseline["tflite_bytes"], "archival_bytes": baseline["archival_bytes"],
